@@ -1,0 +1,34 @@
+"""Every event of the platform, by producer."""
+
+from contracts.events.billing import InvoiceIssued, PaymentCompleted, PaymentFailed
+from contracts.events.certification import (
+    CertificationExpired,
+    CertificationRequestApproved,
+    CertificationRequestRejected,
+    CertificationRequestSubmitted,
+)
+from contracts.events.identity import (
+    EmailChangeRequested,
+    PasswordResetRequested,
+    ProfileChanged,
+    RegistrationOtpResent,
+    RegistrationStarted,
+    UserRegistered,
+)
+from contracts.events.subscriptions import (
+    SubscriptionActivated,
+    SubscriptionExpired,
+    SubscriptionExpiring,
+    SubscriptionRequestApproved,
+    SubscriptionRequestRejected,
+    SubscriptionRequestSubmitted,
+    UnpaidRequestExpired,
+)
+from contracts.events.vehicles import (
+    PlateDissociated,
+    PlateRequestApproved,
+    PlateRequestRejected,
+    PlateRequestSubmitted,
+)
+
+__all__ = [name for name in dir() if name[0].isupper()]

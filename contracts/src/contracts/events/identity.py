@@ -1,0 +1,78 @@
+"""Events published by the identity service."""
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from contracts.envelope import Event
+
+Role = Literal["citizen", "operator", "admin"]
+
+
+class _Identity(Event):
+    producer = "identity"
+
+
+class RegistrationStarted(_Identity):
+    """A registration session opened: the citizen must get the OTP and the resume link."""
+
+    type = "identity.registration.started"
+    registration_id: uuid.UUID
+    email: str
+    otp: str = Field(description="Secret: six digits, only ever written into the e-mail")
+    resume_url: str = Field(description="Secret: link that resumes the registration session")
+    expires_at: datetime
+
+
+class RegistrationOtpResent(_Identity):
+    """The citizen asked for a new OTP within the same registration session."""
+
+    type = "identity.registration.otp_resent"
+    registration_id: uuid.UUID
+    email: str
+    otp: str = Field(description="Secret")
+    resume_url: str = Field(description="Secret")
+    expires_at: datetime
+
+
+class UserRegistered(_Identity):
+    type = "identity.user.registered"
+    user_id: uuid.UUID
+    email: str
+    tax_code: str
+    first_name: str
+    last_name: str
+    role: Role = "citizen"
+    registered_at: datetime
+
+
+class PasswordResetRequested(_Identity):
+    type = "identity.password_reset.requested"
+    user_id: uuid.UUID
+    email: str
+    reset_url: str = Field(description="Secret: single-use link")
+    expires_at: datetime
+
+
+class EmailChangeRequested(_Identity):
+    """A citizen asked to move the account to a new address: the OTP goes to that address."""
+
+    type = "identity.email_change.requested"
+    user_id: uuid.UUID
+    new_email: str
+    otp: str = Field(description="Secret")
+    expires_at: datetime
+
+
+class ProfileChanged(_Identity):
+    type = "identity.user.profile_changed"
+    user_id: uuid.UUID
+    email: str
+    tax_code: str
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    birth_date: date | None = None
+    changed_at: datetime

@@ -1,0 +1,180 @@
+"""The application factory every service is built with: lifespan (database, broker, outbox
+relay, consumer), health, metrics, correlation ids, problem responses, OpenAPI under the
+service's gateway prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, Gauge
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from kit.auth import TokenVerifier
+from kit.consumer import Consumer, EventHandlers, Topology
+from kit.correlation import CorrelationMiddleware
+from kit.db import Database
+from kit.logging import configure_logging
+from kit.messaging import Broker
+from kit.outbox import OutboxRelay
+from kit.problems import install_problem_handlers, problem_response
+from kit.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    handlers: EventHandlers | None = None,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    background: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+) -> FastAPI:
+    """Build a service. ``background`` coroutines run for the app's lifetime (schedulers)."""
+    prefix = settings.api_prefix
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level, settings.log_json)
+        db = Database(settings.database_url)
+        broker = Broker(
+            settings.amqp_url, settings.events_exchange, connection_name=settings.service_name
+        )
+        app.state.db = db
+        app.state.broker = broker
+        app.state.consumer = None
+        app.state.relay = None
+        tasks: list[asyncio.Task[Any]] = []
+
+        async def start_messaging() -> None:
+            await broker.connect_forever()
+            if handlers is not None and handlers.routing_keys and settings.run_consumer:
+                consumer = Consumer(
+                    broker,
+                    db,
+                    handlers,
+                    Topology(
+                        queue=settings.queue_name,
+                        exchange=settings.events_exchange,
+                        max_attempts=settings.consumer_max_attempts,
+                        retry_base_ms=settings.consumer_retry_base_ms,
+                    ),
+                    prefetch=settings.consumer_prefetch,
+                )
+                await consumer.start()
+                app.state.consumer = consumer
+            if settings.run_relay:
+                relay = OutboxRelay(
+                    db,
+                    broker,
+                    batch_size=settings.relay_batch_size,
+                    poll_interval_s=settings.relay_poll_interval_s,
+                    retry_base_s=settings.relay_retry_base_s,
+                    retry_max_s=settings.relay_retry_max_s,
+                )
+                app.state.relay = relay
+                await relay.run()
+
+        for hook in on_startup:
+            await hook(app)
+        tasks.append(asyncio.create_task(start_messaging(), name="messaging"))
+        tasks.extend(asyncio.create_task(job(app), name=job.__name__) for job in background)
+        log.info("service.started", prefix=prefix)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for hook in on_shutdown:
+                await hook(app)
+            if app.state.consumer is not None:
+                await app.state.consumer.stop()
+            if app.state.relay is not None:
+                await app.state.relay.close()
+            await broker.close()
+            await db.dispose()
+            log.info("service.stopped")
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+        openapi_url=f"{prefix}/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.verifier = TokenVerifier(
+        settings.jwks_url,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        cache_s=settings.jwks_cache_s,
+    )
+    app.add_middleware(CorrelationMiddleware)
+    install_problem_handlers(app)
+
+    health = APIRouter(prefix=f"{prefix}/health", tags=["salute"])
+
+    @health.get("/live", summary="Il processo è vivo")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @health.get("/ready", summary="Database e broker raggiungibili")
+    async def ready() -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(app.state.db.ping(), 2.0)
+            checks["database"] = "ok"
+        except Exception as exc:  # any failure means "not ready", never a 500
+            checks["database"] = f"errore: {type(exc).__name__}"
+        checks["broker"] = "ok" if app.state.broker.is_ready else "non connesso"
+        if handlers is not None and handlers.routing_keys and settings.run_consumer:
+            consumer = app.state.consumer
+            ok = consumer is not None and consumer.channel is not None and not consumer.channel.is_closed
+            checks["consumer"] = "ok" if ok else "non attivo"
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ok", "checks": checks})
+        response = problem_response(
+            503, "not_ready", "Il servizio non è ancora pronto.", instance=f"{prefix}/health/ready"
+        )
+        response.headers["Retry-After"] = "1"
+        return response
+
+    app.include_router(health)
+    for router in routers:
+        app.include_router(router, prefix=prefix)
+
+    registry = CollectorRegistry()
+    _messaging_metrics(app, registry)
+    Instrumentator(
+        registry=registry, excluded_handlers=[f"{prefix}/health/.*", f"{prefix}/metrics"]
+    ).instrument(app).expose(app, endpoint=f"{prefix}/metrics", include_in_schema=False)
+    return app
+
+
+def _messaging_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
+    """Consumer counters read at scrape time from the live consumer."""
+    handled = Gauge("events_handled", "Events handled by this process", registry=registry)
+    dead = Gauge("events_dead_lettered", "Events sent to the dead-letter queue", registry=registry)
+    broker_up = Gauge("broker_connected", "1 when the broker connection is open", registry=registry)
+    handled.set_function(lambda: getattr(getattr(app.state, "consumer", None), "handled", 0))
+    dead.set_function(lambda: getattr(getattr(app.state, "consumer", None), "dead_lettered", 0))
+    broker_up.set_function(
+        lambda: int(getattr(getattr(app.state, "broker", None), "is_ready", False))
+    )

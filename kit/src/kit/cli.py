@@ -1,0 +1,62 @@
+"""The command line every service shares: ``python -m <service> serve|migrate|seed|...``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import FastAPI
+
+from kit.db import ensure_database
+from kit.logging import configure_logging
+from kit.migrations import upgrade
+from kit.settings import ServiceSettings
+
+
+@dataclass
+class Command:
+    help: str
+    run: Callable[[ServiceSettings, argparse.Namespace], Awaitable[None]]
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda _: None
+
+
+@dataclass
+class ServiceCli:
+    package: str
+    settings_factory: Callable[[], ServiceSettings]
+    app_factory: Callable[[ServiceSettings], FastAPI]
+    seed: Callable[[ServiceSettings], Awaitable[None]] | None = None
+    commands: dict[str, Command] = field(default_factory=dict)
+
+    def main(self, argv: list[str] | None = None) -> None:
+        parser = argparse.ArgumentParser(prog=f"python -m {self.package}")
+        sub = parser.add_subparsers(dest="command", required=True)
+        sub.add_parser("serve", help="avvia il servizio HTTP, il relay dell'outbox e il consumer")
+        sub.add_parser("migrate", help="crea il database se manca e applica le migrazioni")
+        sub.add_parser("seed", help="carica i dati iniziali (idempotente)")
+        for name, command in self.commands.items():
+            command.arguments(sub.add_parser(name, help=command.help))
+        args = parser.parse_args(argv)
+        settings = self.settings_factory()
+        configure_logging(settings.service_name, settings.log_level, settings.log_json)
+        if args.command == "serve":
+            uvicorn.run(
+                self.app_factory(settings),
+                host=settings.host,
+                port=settings.port,
+                proxy_headers=True,
+                forwarded_allow_ips="*",
+                log_config=None,
+                access_log=False,
+            )
+        elif args.command == "migrate":
+            asyncio.run(ensure_database(settings.database_url))
+            upgrade(self.package, settings.database_url)
+        elif args.command == "seed":
+            if self.seed is not None:
+                asyncio.run(self.seed(settings))
+        else:
+            asyncio.run(self.commands[args.command].run(settings, args))

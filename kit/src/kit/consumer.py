@@ -1,0 +1,246 @@
+"""Event consumption: one durable quorum queue per service, an idempotent inbox written in the
+handler's transaction, bounded retries through delay queues, then a dead-letter queue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import aio_pika
+import structlog
+from aio_pika.abc import (
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustChannel,
+    AbstractRobustExchange,
+)
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts import Envelope, Event
+from contracts.registry import parse_payload
+from kit.correlation import bind
+from kit.db import Database, inbox_table
+from kit.messaging import Broker
+
+log = structlog.get_logger(__name__)
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+
+@dataclass
+class EventHandlers:
+    """The one place where a service declares which events it handles.
+
+    Handlers receive an open session; the consumer commits it together with the inbox row.
+    """
+
+    handlers: dict[str, list[tuple[str, Handler]]] = field(default_factory=dict)
+
+    def on(self, event_cls: type[E]) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            name = f"{fn.__module__}.{fn.__qualname__}"
+            self.handlers.setdefault(event_cls.routing_key(), []).append((name, fn))
+            return fn
+
+        return register
+
+    @property
+    def routing_keys(self) -> list[str]:
+        return sorted(self.handlers)
+
+
+@dataclass(frozen=True)
+class Topology:
+    queue: str
+    exchange: str
+    max_attempts: int
+    retry_base_ms: int
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.exchange}.dlx"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.queue}.dlq"
+
+    def retry_delays_ms(self) -> list[int]:
+        """Exponential back-off: one delay queue per retry (per-queue TTLs never block)."""
+        return [self.retry_base_ms * 2**i for i in range(self.max_attempts - 1)]
+
+    def retry_queue(self, delay_ms: int) -> str:
+        return f"{self.queue}.retry.{delay_ms}ms"
+
+
+class Consumer:
+    def __init__(
+        self,
+        broker: Broker,
+        db: Database,
+        handlers: EventHandlers,
+        topology: Topology,
+        *,
+        prefetch: int = 32,
+    ) -> None:
+        self.broker = broker
+        self.db = db
+        self.handlers = handlers
+        self.topology = topology
+        self.prefetch = prefetch
+        # Strong references: aio-pika restores only the robust objects that are still alive.
+        self.channel: AbstractRobustChannel | None = None
+        self.queue: AbstractQueue | None = None
+        self.exchange: AbstractRobustExchange | None = None
+        self.consumer_tag: str | None = None
+        self.handled = 0
+        self.dead_lettered = 0
+
+    async def declare(self) -> None:
+        """Declare the whole topology of this service in one place (idempotent)."""
+        assert self.broker.connection is not None
+        t = self.topology
+        self.channel = await self.broker.connection.channel(publisher_confirms=True)
+        await self.channel.set_qos(prefetch_count=self.prefetch)
+        self.exchange = await self.channel.declare_exchange(
+            t.exchange, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        dlx = await self.channel.declare_exchange(
+            t.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        dlq = await self.channel.declare_queue(
+            t.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        await dlq.bind(dlx, routing_key=t.dead_letter_queue)
+        self.queue = await self.channel.declare_queue(
+            t.queue,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                "x-dead-letter-exchange": t.dead_letter_exchange,
+                "x-dead-letter-routing-key": t.dead_letter_queue,
+                # Safety net for a message that kills the process before it is settled.
+                "x-delivery-limit": max(10, t.max_attempts * 2),
+            },
+        )
+        for routing_key in self.handlers.routing_keys:
+            await self.queue.bind(self.exchange, routing_key=routing_key)
+        for delay in t.retry_delays_ms():
+            await self.channel.declare_queue(
+                t.retry_queue(delay),
+                durable=True,
+                arguments={
+                    "x-message-ttl": delay,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": t.queue,
+                },
+            )
+
+    async def start(self) -> None:
+        await self.declare()
+        assert self.queue is not None
+        self.consumer_tag = await self.queue.consume(self._on_message)
+        log.info("consumer.started", queue=self.topology.queue, keys=self.handlers.routing_keys)
+
+    async def stop(self) -> None:
+        if self.queue is not None and self.consumer_tag is not None:
+            try:
+                await self.queue.cancel(self.consumer_tag)
+            except Exception as exc:  # the channel may already be gone on shutdown
+                log.debug("consumer.cancel_failed", error=repr(exc))
+        if self.channel is not None and not self.channel.is_closed:
+            await self.channel.close()
+
+    async def delete_topology(self) -> None:
+        """Remove every queue and exchange of this consumer (test runs clean up after themselves)."""
+        assert self.broker.connection is not None
+        t = self.topology
+        channel = await self.broker.connection.channel()
+        for name in [t.queue, t.dead_letter_queue, *map(t.retry_queue, t.retry_delays_ms())]:
+            await channel.queue_delete(name)
+        await channel.exchange_delete(t.dead_letter_exchange)
+        await channel.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        attempt = int((message.headers or {}).get("x-attempt", 1))
+        try:
+            envelope = Envelope.model_validate_json(message.body)
+            event = parse_payload(envelope)
+        except (ValidationError, KeyError, ValueError) as exc:
+            # Poison: no retry can make it parse. Dead-letter at once; the queue moves on.
+            log.error("consumer.poison", message_id=message.message_id, error=str(exc)[:500])
+            self.dead_lettered += 1
+            await message.reject(requeue=False)
+            return
+        bind(envelope.correlation_id, str(envelope.event_id))
+        try:
+            for name, handler in self.handlers.handlers.get(envelope.routing_key, []):
+                await self._handle_once(name, handler, event, envelope)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self._retry_or_dead_letter(message, envelope, attempt, exc)
+            return
+        await message.ack()
+        self.handled += 1
+
+    async def _handle_once(
+        self, name: str, handler: Handler, event: Event, envelope: Envelope
+    ) -> None:
+        async with self.db.session() as session:
+            claimed = await session.execute(
+                insert(inbox_table)
+                .values(event_id=envelope.event_id, handler=name)
+                .on_conflict_do_nothing()
+                .returning(inbox_table.c.event_id)
+            )
+            if claimed.first() is None:
+                log.info("consumer.duplicate", event_id=str(envelope.event_id), handler=name)
+                return
+            await handler(session, event, envelope)
+            await session.commit()
+
+    async def _retry_or_dead_letter(
+        self, message: AbstractIncomingMessage, envelope: Envelope, attempt: int, exc: Exception
+    ) -> None:
+        t = self.topology
+        if attempt >= t.max_attempts:
+            log.error(
+                "consumer.dead_lettered",
+                event_id=str(envelope.event_id),
+                type=envelope.type,
+                attempts=attempt,
+                error=repr(exc)[:500],
+            )
+            self.dead_lettered += 1
+            await message.reject(requeue=False)
+            return
+        delay = t.retry_delays_ms()[attempt - 1]
+        log.warning(
+            "consumer.retry",
+            event_id=str(envelope.event_id),
+            type=envelope.type,
+            attempt=attempt,
+            retry_in_ms=delay,
+            error=repr(exc)[:500],
+        )
+        assert self.channel is not None
+        # Published with confirms before the ack: a crash in between gives a duplicate, which
+        # the inbox absorbs, never a loss.
+        await self.channel.default_exchange.publish(
+            aio_pika.Message(
+                message.body,
+                content_type=message.content_type,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=message.message_id,
+                correlation_id=message.correlation_id,
+                type=message.type,
+                headers={**(message.headers or {}), "x-attempt": attempt + 1},
+            ),
+            routing_key=t.retry_queue(delay),
+        )
+        await message.ack()

@@ -1,0 +1,173 @@
+"""RFC 9457 problem+json responses with a stable ``code`` and an Italian ``detail``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+
+_STATUS_TEXT: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "Richiesta non valida", "La richiesta non è valida."),
+    401: ("unauthenticated", "Accesso richiesto", "È necessario effettuare l'accesso."),
+    403: ("forbidden", "Accesso negato", "Non hai i permessi per questa operazione."),
+    404: ("not_found", "Non trovato", "La risorsa richiesta non esiste."),
+    405: ("method_not_allowed", "Metodo non consentito", "Metodo HTTP non consentito."),
+    406: ("not_acceptable", "Formato non disponibile", "Formato di risposta non disponibile."),
+    409: ("conflict", "Conflitto", "La richiesta è in conflitto con lo stato attuale."),
+    413: ("payload_too_large", "Richiesta troppo grande", "La richiesta supera la dimensione massima consentita."),
+    415: ("unsupported_media_type", "Formato non supportato", "Il formato dei dati inviati non è supportato."),
+    422: ("validation_error", "Dati non validi", "I dati inviati non sono validi."),
+    429: ("too_many_requests", "Troppe richieste", "Troppi tentativi: riprova più tardi."),
+    500: ("internal_error", "Errore interno", "Si è verificato un errore interno. Riprova più tardi."),
+    503: ("unavailable", "Servizio non disponibile", "Il servizio non è al momento disponibile."),
+}
+
+# Italian messages for the validation errors that bad input can produce.
+_VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": "Campo obbligatorio.",
+    "json_invalid": "Il corpo della richiesta non è un JSON valido.",
+    "json_type": "Il corpo della richiesta deve essere un oggetto JSON.",
+    "model_attributes_type": "Il corpo della richiesta deve essere un oggetto JSON.",
+    "dict_type": "Deve essere un oggetto.",
+    "list_type": "Deve essere un elenco.",
+    "string_type": "Deve essere un testo.",
+    "string_too_short": "Il testo è troppo corto.",
+    "string_too_long": "Il testo è troppo lungo.",
+    "string_pattern_mismatch": "Il formato non è valido.",
+    "int_type": "Deve essere un numero intero.",
+    "int_parsing": "Deve essere un numero intero.",
+    "float_parsing": "Deve essere un numero.",
+    "bool_type": "Deve essere vero o falso.",
+    "bool_parsing": "Deve essere vero o falso.",
+    "date_type": "Deve essere una data (AAAA-MM-GG).",
+    "date_parsing": "Deve essere una data (AAAA-MM-GG).",
+    "date_from_datetime_parsing": "Deve essere una data (AAAA-MM-GG).",
+    "datetime_parsing": "Deve essere una data e ora valida.",
+    "uuid_parsing": "Identificativo non valido.",
+    "uuid_type": "Identificativo non valido.",
+    "literal_error": "Valore non ammesso.",
+    "enum": "Valore non ammesso.",
+    "greater_than": "Valore troppo piccolo.",
+    "greater_than_equal": "Valore troppo piccolo.",
+    "less_than": "Valore troppo grande.",
+    "less_than_equal": "Valore troppo grande.",
+    "value_error": "Valore non valido.",
+    "extra_forbidden": "Campo non previsto.",
+    "too_long": "Troppi elementi.",
+    "too_short": "Troppo pochi elementi.",
+}
+
+
+class Problem(Exception):
+    """Raise anywhere in a request to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        title: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.title = title or _STATUS_TEXT.get(status, ("", "Errore", ""))[1]
+        self.errors = errors
+        self.headers = headers
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://parkingcaserta.it/problemi/{code}",
+        "title": title or _STATUS_TEXT.get(status, ("", "Errore", ""))[1],
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "value_error":
+        # Our own validators raise ValueError with an Italian message.
+        message = str(error.get("msg", ""))
+        return message.removeprefix("Value error, ") or _VALIDATION_MESSAGES[kind]
+    return _VALIDATION_MESSAGES.get(kind, "Valore non valido.")
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.code,
+            exc.detail,
+            title=exc.title,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(e.get("loc", ())), "code": e.get("type", ""), "message": _validation_message(e)}
+            for e in exc.errors()
+        ]
+        only_json = all(e["code"] in ("json_invalid", "model_attributes_type") for e in errors)
+        detail = errors[0]["message"] if only_json else _STATUS_TEXT[422][2]
+        return problem_response(
+            422, "validation_error", detail, instance=request.url.path, errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, title, default_detail = _STATUS_TEXT.get(
+            exc.status_code, (f"http_{exc.status_code}", "Errore", "Richiesta non riuscita.")
+        )
+        # Framework messages are English: our own code raises Problem with an Italian detail.
+        return problem_response(
+            exc.status_code,
+            code,
+            default_detail,
+            title=title,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request.unhandled_error", path=request.url.path)
+        code, title, detail = _STATUS_TEXT[500]
+        return problem_response(500, code, detail, title=title, instance=request.url.path)

@@ -1,0 +1,9 @@
+"""The events the billing service consumes: its queue is bound to exactly these."""
+
+from kit.consumer import EventHandlers
+from kit.readmodel import keep_citizens
+
+from billing.models import citizens
+
+handlers = EventHandlers()
+keep_citizens(handlers, citizens)

@@ -1,0 +1,5 @@
+"""HTTP routes of the notifications service (mounted under /api/notifications)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
