@@ -120,6 +120,7 @@ def create_service_app(
         openapi_url=f"{prefix}/openapi.json",
     )
     app.state.settings = settings
+    app.state.expects_consumer = bool(handlers and handlers.routing_keys and settings.run_consumer)
     app.state.verifier = TokenVerifier(
         settings.jwks_url,
         issuer=settings.jwt_issuer,

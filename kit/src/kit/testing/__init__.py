@@ -1,0 +1,1 @@
+"""Test helpers shared by every service's tests (loaded as a pytest plugin)."""
