@@ -147,7 +147,11 @@ def create_service_app(
         checks["broker"] = "ok" if app.state.broker.is_ready else "non connesso"
         if handlers is not None and handlers.routing_keys and settings.run_consumer:
             consumer = app.state.consumer
-            ok = consumer is not None and consumer.channel is not None and not consumer.channel.is_closed
+            ok = (
+                consumer is not None
+                and consumer.channel is not None
+                and not consumer.channel.is_closed
+            )
             checks["consumer"] = "ok" if ok else "non attivo"
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ok", "checks": checks})

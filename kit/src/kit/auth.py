@@ -151,7 +151,9 @@ async def current_principal(request: Request) -> Principal:
         raise _UNAUTHENTICATED from None
     except (httpx.HTTPError, ValueError) as exc:
         log.error("auth.jwks_unreachable", error=str(exc))
-        raise Problem(503, "auth_unavailable", "Verifica dell'accesso non disponibile: riprova tra poco.") from exc
+        raise Problem(
+            503, "auth_unavailable", "Verifica dell'accesso non disponibile: riprova tra poco."
+        ) from exc
     request.state.principal = principal
     return principal
 

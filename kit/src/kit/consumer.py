@@ -16,12 +16,12 @@ from aio_pika.abc import (
     AbstractRobustChannel,
     AbstractRobustExchange,
 )
+from contracts.registry import parse_payload
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope, Event
-from contracts.registry import parse_payload
 from kit.correlation import bind
 from kit.db import Database, inbox_table
 from kit.messaging import Broker
@@ -192,7 +192,7 @@ class Consumer:
         self, name: str, handler: Handler, event: Event, envelope: Envelope
     ) -> None:
         async with self.db.session() as session:
-            claimed = await session.execute(
+            claimed = await session.exec(
                 insert(inbox_table)
                 .values(event_id=envelope.event_id, handler=name)
                 .on_conflict_do_nothing()

@@ -90,7 +90,9 @@ async def ensure_database(url: str) -> bool:
     admin = asyncpg_dsn(target.set(database="postgres").render_as_string(hide_password=False))
     conn = await asyncpg.connect(admin)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", target.database)
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", target.database
+        )
         if exists:
             return False
         try:

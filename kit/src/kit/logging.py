@@ -29,13 +29,17 @@ SECRET_KEYS = frozenset(
 
 def _redact(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: "[redacted]" if k.lower() in SECRET_KEYS else _redact(v) for k, v in value.items()}
+        return {
+            k: "[redacted]" if k.lower() in SECRET_KEYS else _redact(v) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_redact(v) for v in value]
     return value
 
 
-def redact_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def redact_secrets(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     return _redact(dict(event_dict))
 
 
@@ -48,9 +52,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_secrets,
     ]
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
-    )
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -32,14 +32,14 @@ async def emit(session: AsyncSession, event: Event) -> Envelope:
     envelope = Envelope.wrap(
         event, correlation_id=current_correlation_id(), causation_id=causation_id.get()
     )
-    await session.execute(
+    await session.exec(
         outbox_table.insert().values(
             event_id=envelope.event_id,
             routing_key=envelope.routing_key,
             body=envelope.model_dump(mode="json"),
         )
     )
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+    await session.exec(text("SELECT pg_notify(:channel, '')"), params={"channel": OUTBOX_CHANNEL})
     return envelope
 
 
@@ -71,7 +71,9 @@ class OutboxRelay:
         self._listener: asyncpg.Connection | None = None
 
     def _backoff(self, attempts: int) -> timedelta:
-        return timedelta(seconds=min(self.retry_max_s, self.retry_base_s * 2 ** max(attempts - 1, 0)))
+        return timedelta(
+            seconds=min(self.retry_max_s, self.retry_base_s * 2 ** max(attempts - 1, 0))
+        )
 
     async def relay_once(self) -> int:
         """Publish one batch of due rows; returns how many were confirmed."""

@@ -22,11 +22,23 @@ _STATUS_TEXT: dict[int, tuple[str, str, str]] = {
     405: ("method_not_allowed", "Metodo non consentito", "Metodo HTTP non consentito."),
     406: ("not_acceptable", "Formato non disponibile", "Formato di risposta non disponibile."),
     409: ("conflict", "Conflitto", "La richiesta è in conflitto con lo stato attuale."),
-    413: ("payload_too_large", "Richiesta troppo grande", "La richiesta supera la dimensione massima consentita."),
-    415: ("unsupported_media_type", "Formato non supportato", "Il formato dei dati inviati non è supportato."),
+    413: (
+        "payload_too_large",
+        "Richiesta troppo grande",
+        "La richiesta supera la dimensione massima consentita.",
+    ),
+    415: (
+        "unsupported_media_type",
+        "Formato non supportato",
+        "Il formato dei dati inviati non è supportato.",
+    ),
     422: ("validation_error", "Dati non validi", "I dati inviati non sono validi."),
     429: ("too_many_requests", "Troppe richieste", "Troppi tentativi: riprova più tardi."),
-    500: ("internal_error", "Errore interno", "Si è verificato un errore interno. Riprova più tardi."),
+    500: (
+        "internal_error",
+        "Errore interno",
+        "Si è verificato un errore interno. Riprova più tardi.",
+    ),
     503: ("unavailable", "Servizio non disponibile", "Il servizio non è al momento disponibile."),
 }
 
@@ -142,7 +154,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field(e.get("loc", ())), "code": e.get("type", ""), "message": _validation_message(e)}
+            {
+                "field": _field(e.get("loc", ())),
+                "code": e.get("type", ""),
+                "message": _validation_message(e),
+            }
             for e in exc.errors()
         ]
         only_json = all(e["code"] in ("json_invalid", "model_attributes_type") for e in errors)

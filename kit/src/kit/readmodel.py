@@ -3,12 +3,12 @@ tax data for their own screens, invoices and e-mails)."""
 
 from __future__ import annotations
 
+from contracts.events import ProfileChanged, UserRegistered
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
-from contracts.events import ProfileChanged, UserRegistered
 from kit.consumer import EventHandlers
 
 
@@ -28,7 +28,9 @@ def citizens_table(metadata: MetaData) -> Table:
 def keep_citizens(handlers: EventHandlers, table: Table) -> None:
     """Register the handlers that keep ``table`` in step with identity (idempotent upserts)."""
 
-    async def upsert(session: AsyncSession, event: UserRegistered | ProfileChanged, _: Envelope) -> None:
+    async def upsert(
+        session: AsyncSession, event: UserRegistered | ProfileChanged, _: Envelope
+    ) -> None:
         values = {
             "user_id": event.user_id,
             "email": event.email,
@@ -36,7 +38,7 @@ def keep_citizens(handlers: EventHandlers, table: Table) -> None:
             "first_name": event.first_name,
             "last_name": event.last_name,
         }
-        await session.execute(
+        await session.exec(
             insert(table)
             .values(**values)
             .on_conflict_do_update(

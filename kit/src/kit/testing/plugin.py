@@ -14,7 +14,6 @@ from sqlalchemy.engine import make_url
 # With --import-mode=importlib, collecting contracts/tests or kit/tests would otherwise bind
 # "contracts" and "kit" to the project folders; importing the real packages first prevents it.
 import contracts  # noqa: F401
-
 from kit.db import drop_database, ensure_database
 from kit.migrations import upgrade
 from kit.testing.infra import Infra, provide_infra
