@@ -1,0 +1,63 @@
+"""Wiring point of the portal: settings, middleware, static files, pages, error pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from kit.correlation import CorrelationMiddleware
+from kit.logging import configure_logging
+from starlette.middleware.sessions import SessionMiddleware
+
+from portal.api import create_api_client
+from portal.errors import register_error_pages
+from portal.routes import health, home
+from portal.security import SecurityHeadersMiddleware
+from portal.settings import PortalSettings
+from portal.templating import STATIC_DIR
+
+log = structlog.get_logger("portal")
+
+
+def create_app(settings: PortalSettings | None = None) -> FastAPI:
+    settings = settings or PortalSettings()
+    configure_logging("portal", settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with create_api_client(settings) as api:
+            app.state.api = api
+            yield
+
+    # A citizen-facing site: no OpenAPI pages.
+    app = FastAPI(
+        title="Portale abbonamenti sosta residenti",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    if not (STATIC_DIR / "vendor").is_dir():
+        log.warning("portal.assets_missing", hint="run `uv run python -m portal assets`")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health.router)
+    app.include_router(home.router)
+    register_error_pages(app)
+
+    # Added last runs first: the correlation id is bound before anything else logs.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret.get_secret_value(),
+        session_cookie="portal_session",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=not settings.is_development,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(CorrelationMiddleware)
+    return app

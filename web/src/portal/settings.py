@@ -1,0 +1,31 @@
+"""Settings of the portal (environment variables, working local defaults)."""
+
+from __future__ import annotations
+
+from kit.settings import CommonSettings
+from pydantic import Field, SecretStr, model_validator
+
+# A development default must never sign production cookies: anyone can read it here.
+_DEVELOPMENT_SECRET = "changethis-portal-development-session-secret"
+_PLACEHOLDERS = frozenset({"", "changethis", "change-me", "secret", _DEVELOPMENT_SECRET})
+
+
+class PortalSettings(CommonSettings):
+    port: int = 8010
+    # The gateway: the portal reaches every service's public API through it.
+    api_base_url: str = "http://127.0.0.1:8000"
+    api_timeout_s: float = Field(default=10.0, gt=0)
+    session_secret: SecretStr = SecretStr(_DEVELOPMENT_SECRET)
+    session_max_age_s: int = Field(default=12 * 60 * 60, gt=0)
+    # Addresses allowed to set X-Forwarded-* (the gateway); "*" inside a private network.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> PortalSettings:
+        secret = self.session_secret.get_secret_value()
+        if self.environment == "production" and (secret in _PLACEHOLDERS or len(secret) < 32):
+            raise ValueError(
+                "SESSION_SECRET must be a random value of at least 32 characters in production "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        return self

@@ -1,0 +1,63 @@
+import json
+import re
+
+import httpx
+import pytest
+from portal.assets import VENDOR_DIR, missing_css_references, node_modules_stale
+
+VENDOR = [
+    "/static/vendor/css/bootstrap-italia.min.css",
+    "/static/vendor/js/bootstrap-italia.bundle.min.js",
+    "/static/vendor/svg/sprites.svg",
+    "/static/vendor/js/htmx.min.js",
+    "/static/vendor/fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-regular.woff2",
+]
+
+
+@pytest.mark.parametrize("path", VENDOR)
+async def test_vendor_asset_is_served(vendor_assets, client: httpx.AsyncClient, path: str):
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert len(response.content) > 1000
+
+
+async def test_every_asset_the_layout_references_is_served(vendor_assets, client):
+    html = (await client.get("/")).text
+    paths = set(re.findall(r'(?:src|href)="(/static/[^"#]+)', html))
+    assert paths >= {"/static/vendor/css/bootstrap-italia.min.css", "/static/vendor/js/htmx.min.js"}
+    for path in paths:
+        assert (await client.get(path)).status_code == 200, path
+
+
+def test_stylesheets_reference_only_files_that_exist(vendor_assets):
+    assert missing_css_references() == []
+
+
+def test_node_modules_match_the_lock_file_after_build(vendor_assets):
+    assert not node_modules_stale()
+
+
+def test_htmx_served_is_a_2x_release(vendor_assets):
+    assert re.search(r'version:"2\.\d+\.\d+"', (VENDOR_DIR / "js" / "htmx.min.js").read_text())
+
+
+def _fake_web_dir(tmp_path, locked: str, installed: str | None):
+    lock = {"packages": {"": {}, "node_modules/htmx.org": {"version": locked}}}
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock))
+    if installed is not None:
+        package = tmp_path / "node_modules" / "htmx.org"
+        package.mkdir(parents=True)
+        (package / "package.json").write_text(json.dumps({"version": installed}))
+    return tmp_path
+
+
+def test_node_modules_are_stale_when_missing(tmp_path):
+    assert node_modules_stale(_fake_web_dir(tmp_path, "2.0.11", None))
+
+
+def test_node_modules_are_stale_when_a_version_differs_from_the_lock(tmp_path):
+    assert node_modules_stale(_fake_web_dir(tmp_path, "2.0.11", "2.0.10"))
+
+
+def test_node_modules_are_current_when_versions_match_the_lock(tmp_path):
+    assert not node_modules_stale(_fake_web_dir(tmp_path, "2.0.11", "2.0.11"))
