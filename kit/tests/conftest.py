@@ -23,9 +23,7 @@ MakePipeline = Callable[..., Awaitable[Pipeline]]
 
 
 @pytest.fixture
-async def make_pipeline(
-    make_database, amqp_url: str, exchange_name: str
-) -> AsyncIterator[MakePipeline]:  # noqa: ANN001
+async def make_pipeline(make_database, amqp_url: str, exchange_name: str) -> AsyncIterator[MakePipeline]:  # noqa: ANN001
     built: list[Pipeline] = []
 
     async def make(handlers: EventHandlers | None = None, max_attempts: int = 3) -> Pipeline:

@@ -22,9 +22,7 @@ async def unsent_rows(pipeline) -> int:  # noqa: ANN001
     async with pipeline.producer_db.session() as session:
         return (
             await session.exec(
-                select(func.count())
-                .select_from(outbox_table)
-                .where(outbox_table.c.sent_at.is_(None))
+                select(func.count()).select_from(outbox_table).where(outbox_table.c.sent_at.is_(None))
             )
         ).scalar_one()
 
@@ -44,9 +42,7 @@ async def test_rolled_back_transaction_publishes_nothing(make_pipeline) -> None:
     assert await pipeline.effect_counts() == {kept[0]: 1}
     assert counts == {kept[0]: 1}
     async with pipeline.producer_db.session() as session:
-        assert (
-            await session.exec(select(func.count()).select_from(outbox_table))
-        ).scalar_one() == 1
+        assert (await session.exec(select(func.count()).select_from(outbox_table))).scalar_one() == 1
 
 
 async def test_relay_dying_after_publish_before_marking_sent_gives_exactly_one_effect(
@@ -168,9 +164,7 @@ async def test_poison_message_is_dead_lettered_after_configured_attempts_and_oth
     assert [UserRegistered.model_validate(d.payload).user_id for d in dead] == [poison_id]
 
 
-async def test_unparsable_message_goes_straight_to_dead_letter_queue(
-    make_pipeline, amqp_url: str
-) -> None:
+async def test_unparsable_message_goes_straight_to_dead_letter_queue(make_pipeline, amqp_url: str) -> None:
     pipeline = await make_pipeline()
     consumer = await pipeline.start_consumer()
     pipeline.run_relay(pipeline.relay(await pipeline.broker()))
@@ -179,9 +173,7 @@ async def test_unparsable_message_goes_straight_to_dead_letter_queue(
     async with connection:
         channel = await connection.channel()
         exchange = await channel.get_exchange(pipeline.exchange)
-        await exchange.publish(
-            aio_pika.Message(b"{not json"), routing_key=UserRegistered.routing_key()
-        )
+        await exchange.publish(aio_pika.Message(b"{not json"), routing_key=UserRegistered.routing_key())
     ids = await pipeline.commit_events(3)
 
     await pipeline.wait_for_effects(3)

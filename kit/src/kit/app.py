@@ -49,9 +49,7 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
         db = Database(settings.database_url)
-        broker = Broker(
-            settings.amqp_url, settings.events_exchange, connection_name=settings.service_name
-        )
+        broker = Broker(settings.amqp_url, settings.events_exchange, connection_name=settings.service_name)
         app.state.db = db
         app.state.broker = broker
         app.state.consumer = None
@@ -147,11 +145,7 @@ def create_service_app(
         checks["broker"] = "ok" if app.state.broker.is_ready else "non connesso"
         if handlers is not None and handlers.routing_keys and settings.run_consumer:
             consumer = app.state.consumer
-            ok = (
-                consumer is not None
-                and consumer.channel is not None
-                and not consumer.channel.is_closed
-            )
+            ok = consumer is not None and consumer.channel is not None and not consumer.channel.is_closed
             checks["consumer"] = "ok" if ok else "non attivo"
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ok", "checks": checks})
@@ -180,6 +174,4 @@ def _messaging_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
     broker_up = Gauge("broker_connected", "1 when the broker connection is open", registry=registry)
     handled.set_function(lambda: getattr(getattr(app.state, "consumer", None), "handled", 0))
     dead.set_function(lambda: getattr(getattr(app.state, "consumer", None), "dead_lettered", 0))
-    broker_up.set_function(
-        lambda: int(getattr(getattr(app.state, "broker", None), "is_ready", False))
-    )
+    broker_up.set_function(lambda: int(getattr(getattr(app.state, "broker", None), "is_ready", False)))

@@ -188,9 +188,7 @@ class Consumer:
         await message.ack()
         self.handled += 1
 
-    async def _handle_once(
-        self, name: str, handler: Handler, event: Event, envelope: Envelope
-    ) -> None:
+    async def _handle_once(self, name: str, handler: Handler, event: Event, envelope: Envelope) -> None:
         async with self.db.session() as session:
             claimed = await session.exec(
                 insert(inbox_table)

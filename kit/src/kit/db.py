@@ -67,9 +67,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
         )
-        self.sessionmaker = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
-        )
+        self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -90,9 +88,7 @@ async def ensure_database(url: str) -> bool:
     admin = asyncpg_dsn(target.set(database="postgres").render_as_string(hide_password=False))
     conn = await asyncpg.connect(admin)
     try:
-        exists = await conn.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", target.database
-        )
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", target.database)
         if exists:
             return False
         try:

@@ -29,17 +29,13 @@ SECRET_KEYS = frozenset(
 
 def _redact(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            k: "[redacted]" if k.lower() in SECRET_KEYS else _redact(v) for k, v in value.items()
-        }
+        return {k: "[redacted]" if k.lower() in SECRET_KEYS else _redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redact(v) for v in value]
     return value
 
 
-def redact_secrets(
-    _: Any, __: str, event_dict: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
+def redact_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     return _redact(dict(event_dict))
 
 

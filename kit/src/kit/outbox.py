@@ -29,9 +29,7 @@ async def emit(session: AsyncSession, event: Event) -> Envelope:
     NOTIFY inside a transaction is delivered at commit, so the relay wakes exactly when the
     row becomes visible, and never for a rolled-back one.
     """
-    envelope = Envelope.wrap(
-        event, correlation_id=current_correlation_id(), causation_id=causation_id.get()
-    )
+    envelope = Envelope.wrap(event, correlation_id=current_correlation_id(), causation_id=causation_id.get())
     await session.exec(
         outbox_table.insert().values(
             event_id=envelope.event_id,
@@ -71,9 +69,7 @@ class OutboxRelay:
         self._listener: asyncpg.Connection | None = None
 
     def _backoff(self, attempts: int) -> timedelta:
-        return timedelta(
-            seconds=min(self.retry_max_s, self.retry_base_s * 2 ** max(attempts - 1, 0))
-        )
+        return timedelta(seconds=min(self.retry_max_s, self.retry_base_s * 2 ** max(attempts - 1, 0)))
 
     async def relay_once(self) -> int:
         """Publish one batch of due rows; returns how many were confirmed."""

@@ -133,7 +133,10 @@ def _validation_message(error: dict[str, Any]) -> str:
     return _VALIDATION_MESSAGES.get(kind, "Valore non valido.")
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+def _field(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":  # its loc holds a character offset, not a field
+        return "body"
+    loc = error.get("loc", ())
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"
 
@@ -155,7 +158,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
-                "field": _field(e.get("loc", ())),
+                "field": _field(e),
                 "code": e.get("type", ""),
                 "message": _validation_message(e),
             }
@@ -163,9 +166,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         only_json = all(e["code"] in ("json_invalid", "model_attributes_type") for e in errors)
         detail = errors[0]["message"] if only_json else _STATUS_TEXT[422][2]
-        return problem_response(
-            422, "validation_error", detail, instance=request.url.path, errors=errors
-        )
+        return problem_response(422, "validation_error", detail, instance=request.url.path, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -28,9 +28,7 @@ def citizens_table(metadata: MetaData) -> Table:
 def keep_citizens(handlers: EventHandlers, table: Table) -> None:
     """Register the handlers that keep ``table`` in step with identity (idempotent upserts)."""
 
-    async def upsert(
-        session: AsyncSession, event: UserRegistered | ProfileChanged, _: Envelope
-    ) -> None:
+    async def upsert(session: AsyncSession, event: UserRegistered | ProfileChanged, _: Envelope) -> None:
         values = {
             "user_id": event.user_id,
             "email": event.email,

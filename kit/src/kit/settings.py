@@ -56,9 +56,7 @@ class ServiceSettings(CommonSettings):
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:
         if not self.database_url:
-            self.database_url = (
-                f"postgresql+asyncpg://postgres@127.0.0.1:5432/parking_{self.service_name}"
-            )
+            self.database_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/parking_{self.service_name}"
         return self
 
     @property

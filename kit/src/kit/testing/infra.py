@@ -64,8 +64,5 @@ def provide_infra() -> Iterator[Infra]:
             pg = container.get_connection_url()
         if not amqp:
             rabbit = stack.enter_context(RabbitMqContainer("rabbitmq:3.13-alpine"))
-            amqp = (
-                f"amqp://guest:guest@{rabbit.get_container_host_ip()}:"
-                f"{rabbit.get_exposed_port(5672)}/"
-            )
+            amqp = f"amqp://guest:guest@{rabbit.get_container_host_ip()}:{rabbit.get_exposed_port(5672)}/"
         yield Infra(pg, amqp)

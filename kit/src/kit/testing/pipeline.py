@@ -108,17 +108,13 @@ class Pipeline:
     consumers: list[Consumer] = field(default_factory=list)
 
     async def broker(self, url: str | None = None) -> Broker:
-        broker = Broker(
-            url or self.amqp_url, self.exchange, connection_name=f"test-{uuid.uuid4().hex[:6]}"
-        )
+        broker = Broker(url or self.amqp_url, self.exchange, connection_name=f"test-{uuid.uuid4().hex[:6]}")
         await broker.connect()
         self.brokers.append(broker)
         return broker
 
     def relay(self, broker: Broker, **kwargs: object) -> OutboxRelay:
-        return OutboxRelay(
-            self.producer_db, broker, poll_interval_s=0.2, retry_base_s=0.05, **kwargs
-        )  # type: ignore[arg-type]
+        return OutboxRelay(self.producer_db, broker, poll_interval_s=0.2, retry_base_s=0.05, **kwargs)  # type: ignore[arg-type]
 
     def run_relay(self, relay: OutboxRelay) -> None:
         self.relays.append(asyncio.create_task(relay.run()))
@@ -153,9 +149,7 @@ class Pipeline:
             counts[user_id] = counts.get(user_id, 0) + 1
         return counts
 
-    async def wait_for_effects(
-        self, expected: int, timeout_s: float = 20.0
-    ) -> dict[uuid.UUID, int]:
+    async def wait_for_effects(self, expected: int, timeout_s: float = 20.0) -> dict[uuid.UUID, int]:
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
             counts = await self.effect_counts()
