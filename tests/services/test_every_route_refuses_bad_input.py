@@ -1,0 +1,56 @@
+"""Every body-taking route of every service answers malformed input with a 4xx problem+json,
+never a 500: run against each real service app (its own migrated database, the real broker)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import uuid
+
+import pytest
+from fastapi.routing import APIRoute
+
+from kit.testing.services import running_service
+from kit.testing.tokens import TestIssuer
+
+SERVICES = ["identity", "certification", "vehicles", "subscriptions", "billing", "notifications"]
+MALFORMED: list[tuple[bytes, str]] = [
+    (b"{broken", "application/json"),
+    (b"[]", "application/json"),
+    (b'{"email": 12, "password": null, "otp": {"a": 1}}', "application/json"),
+    (b"\xff\xfe", "application/json"),
+    (b"", "application/json"),
+    (b"a=1&b=2", "application/x-www-form-urlencoded"),
+    (b"--x\r\nContent-Disposition: form-data\r\n\r\n", "multipart/form-data; boundary=x"),
+]
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_malformed_bodies_never_give_500(service: str, make_database, service_env) -> None:  # noqa: ANN001
+    main = importlib.import_module(f"{service}.main")
+    settings_mod = importlib.import_module(f"{service}.settings")
+    url = await make_database(service, migrate=service)
+    app = main.create_app(settings_mod.Settings(database_url=url, **service_env))
+    issuer = TestIssuer()
+    issuer.install(app)
+    routes = [
+        (method, _concrete(route.path))
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+        if method in {"POST", "PUT", "PATCH"}
+    ]
+    async with running_service(app) as client:
+        for method, path in routes:
+            for auth in ({}, issuer.headers(role="citizen"), issuer.headers(role="admin")):
+                for body, content_type in MALFORMED:
+                    response = await client.request(
+                        method, path, content=body, headers={**auth, "content-type": content_type}
+                    )
+                    assert 400 <= response.status_code < 500, (method, path, body, response.text)
+                    assert response.headers["content-type"] == "application/problem+json"
+                    assert response.json()["detail"]
