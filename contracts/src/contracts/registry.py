@@ -13,9 +13,7 @@ def _leaf_events(cls: type[Event] = Event) -> list[type[Event]]:
     return found
 
 
-ALL_EVENTS: tuple[type[Event], ...] = tuple(
-    sorted(_leaf_events(), key=lambda c: c.routing_key())
-)
+ALL_EVENTS: tuple[type[Event], ...] = tuple(sorted(_leaf_events(), key=lambda c: c.routing_key()))
 BY_ROUTING_KEY: dict[str, type[Event]] = {c.routing_key(): c for c in ALL_EVENTS}
 
 if len(BY_ROUTING_KEY) != len(ALL_EVENTS):  # pragma: no cover - guards a programming error
