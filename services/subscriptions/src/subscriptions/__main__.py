@@ -1,4 +1,5 @@
 from kit.cli import ServiceCli
+
 from subscriptions.main import create_app
 from subscriptions.settings import Settings
 

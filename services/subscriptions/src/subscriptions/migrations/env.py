@@ -1,4 +1,5 @@
 from kit.migrations import run_env
+
 from subscriptions.models import metadata
 from subscriptions.settings import Settings
 
