@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+
 from contracts.events import UserRegistered
 from kit.consumer import EventHandlers
 from kit.db import Database, kit_metadata

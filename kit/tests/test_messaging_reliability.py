@@ -8,14 +8,14 @@ import uuid
 from urllib.parse import urlsplit
 
 import aio_pika
+from sqlalchemy import func, select
+
+from contracts import Envelope
 from contracts.events import UserRegistered
 from kit.consumer import EventHandlers
 from kit.db import outbox_table
 from kit.outbox import emit
 from kit.testing.pipeline import BrokerProxy, record_effect, registered
-from sqlalchemy import func, select
-
-from contracts import Envelope
 
 
 async def unsent_rows(pipeline) -> int:  # noqa: ANN001

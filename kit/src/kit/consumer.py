@@ -16,12 +16,12 @@ from aio_pika.abc import (
     AbstractRobustChannel,
     AbstractRobustExchange,
 )
-from contracts.registry import parse_payload
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope, Event
+from contracts.registry import parse_payload
 from kit.correlation import bind
 from kit.db import Database, inbox_table
 from kit.messaging import Broker
@@ -172,7 +172,13 @@ class Consumer:
             event = parse_payload(envelope)
         except (ValidationError, KeyError, ValueError) as exc:
             # Poison: no retry can make it parse. Dead-letter at once; the queue moves on.
-            log.error("consumer.poison", message_id=message.message_id, error=str(exc)[:500])
+            # Only error locations and kinds are logged: input values may hold secrets.
+            reason = (
+                [(e["loc"], e["type"]) for e in exc.errors(include_input=False)]
+                if isinstance(exc, ValidationError)
+                else type(exc).__name__
+            )
+            log.error("consumer.poison", message_id=message.message_id, reason=str(reason)[:500])
             self.dead_lettered += 1
             await message.reject(requeue=False)
             return

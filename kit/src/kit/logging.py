@@ -70,4 +70,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG the AMQP client dumps raw frames, event payloads (OTPs, links) included.
+    for wire in ("aiormq", "aio_pika"):
+        logging.getLogger(wire).setLevel(max(logging.INFO, root.level))
     structlog.contextvars.bind_contextvars(service=service)

@@ -4,21 +4,20 @@ publishes committed events and marks them sent only after the broker confirmed t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import structlog
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope, Event
 from kit.correlation import causation_id, current_correlation_id
-from kit.db import OUTBOX_CHANNEL, Database, asyncpg_dsn, outbox_table
+from kit.db import OUTBOX_CHANNEL, Database, outbox_table
 from kit.messaging import Broker
+from kit.wakeup import NotifyWakeup, notify
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +36,7 @@ async def emit(session: AsyncSession, event: Event) -> Envelope:
             body=envelope.model_dump(mode="json"),
         )
     )
-    await session.exec(text("SELECT pg_notify(:channel, '')"), params={"channel": OUTBOX_CHANNEL})
+    await notify(session, OUTBOX_CHANNEL)
     return envelope
 
 
@@ -65,8 +64,7 @@ class OutboxRelay:
         self.retry_base_s = retry_base_s
         self.retry_max_s = retry_max_s
         self.after_publish = after_publish
-        self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
+        self._wakeup = NotifyWakeup(db.url, OUTBOX_CHANNEL)
 
     def _backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.retry_max_s, self.retry_base_s * 2 ** max(attempts - 1, 0)))
@@ -130,22 +128,11 @@ class OutboxRelay:
             log.debug("outbox.sent", count=len(sent))
         return len(sent)
 
-    async def _listen(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        try:
-            self._listener = await asyncpg.connect(asyncpg_dsn(self.db.url))
-            await self._listener.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError) as exc:
-            self._listener = None
-            log.warning("outbox.listen_unavailable", error=str(exc))
-
     async def run(self) -> None:
         """Relay forever: wake on NOTIFY, poll as a fallback, never drop a row."""
         failures = 0
         while True:
-            await self._listen()
-            self._wake.clear()
+            await self._wakeup.arm()
             try:
                 sent = await self.relay_once()
                 failures = 0
@@ -158,10 +145,7 @@ class OutboxRelay:
                 continue
             if sent >= self.batch_size:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+            await self._wakeup.wait(self.poll_interval_s)
 
     async def close(self) -> None:
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.close()
+        await self._wakeup.close()
