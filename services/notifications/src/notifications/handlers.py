@@ -1,9 +1,85 @@
-"""The events the notifications service consumes: its queue is bound to exactly these."""
+"""The events the notifications service consumes: its queue is bound to exactly these.
 
+A handler runs in the consumer's transaction, next to the inbox row: it renders the e-mail
+and queues it in ``messages``. It never talks SMTP; the background sender does.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts import Envelope
+from contracts.events import (
+    EmailChangeRequested,
+    PasswordResetRequested,
+    RegistrationOtpResent,
+    RegistrationStarted,
+    UserRegistered,
+)
 from kit.consumer import EventHandlers
 from kit.readmodel import keep_citizens
-
+from notifications.emails import Composer, Email
 from notifications.models import citizens
+from notifications.repository import add_message
+from notifications.settings import Settings
 
-handlers = EventHandlers()
-keep_citizens(handlers, citizens)
+log = structlog.get_logger(__name__)
+
+
+class MailHandlers:
+    """One method per event that a person must hear about (names are the inbox handler keys)."""
+
+    def __init__(self, composer: Composer) -> None:
+        self.composer = composer
+
+    async def registration_started(
+        self, session: AsyncSession, event: RegistrationStarted, envelope: Envelope
+    ) -> None:
+        await _queue(session, self.composer.registration_otp(event, envelope.occurred_at), envelope)
+
+    async def registration_otp_resent(
+        self, session: AsyncSession, event: RegistrationOtpResent, envelope: Envelope
+    ) -> None:
+        await _queue(session, self.composer.registration_otp(event, envelope.occurred_at), envelope)
+
+    async def user_registered(self, session: AsyncSession, event: UserRegistered, envelope: Envelope) -> None:
+        if event.role != "citizen":  # operators and admins are created by hand, not welcomed
+            return
+        await _queue(session, self.composer.welcome(event), envelope)
+
+    async def password_reset_requested(
+        self, session: AsyncSession, event: PasswordResetRequested, envelope: Envelope
+    ) -> None:
+        await _queue(session, self.composer.password_reset(event, envelope.occurred_at), envelope)
+
+    async def email_change_requested(
+        self, session: AsyncSession, event: EmailChangeRequested, envelope: Envelope
+    ) -> None:
+        await _queue(session, self.composer.email_change(event, envelope.occurred_at), envelope)
+
+
+async def _queue(session: AsyncSession, email: Email, envelope: Envelope) -> None:
+    message_id = await add_message(session, email, envelope)
+    # Never the bodies, the OTP or the links: ids and the kind are enough to follow a message.
+    if message_id is None:
+        log.info("notifications.message_duplicate", event_id=str(envelope.event_id), kind=email.kind.value)
+    else:
+        log.info(
+            "notifications.message_queued",
+            message_id=str(message_id),
+            event_id=str(envelope.event_id),
+            kind=email.kind.value,
+        )
+
+
+def build_handlers(settings: Settings) -> EventHandlers:
+    handlers = EventHandlers()
+    keep_citizens(handlers, citizens)
+    mail = MailHandlers(Composer(settings.portal_url))
+    handlers.on(RegistrationStarted)(mail.registration_started)
+    handlers.on(RegistrationOtpResent)(mail.registration_otp_resent)
+    handlers.on(UserRegistered)(mail.user_registered)
+    handlers.on(PasswordResetRequested)(mail.password_reset_requested)
+    handlers.on(EmailChangeRequested)(mail.email_change_requested)
+    return handlers

@@ -1,5 +1,7 @@
 """Settings of the notifications service (environment variables, working local defaults)."""
 
+from pydantic import Field, SecretStr, model_validator
+
 from kit.settings import ServiceSettings
 
 
@@ -7,3 +9,44 @@ class Settings(ServiceSettings):
     service_name: str = "notifications"
     api_prefix: str = "/api/notifications"
     port: int = 8106
+
+    # Outgoing mail. The defaults reach the development catcher (python -m devtools.devmail).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False  # upgrade a plain connection (submission port 587)
+    smtp_use_tls: bool = False  # TLS from the first byte (port 465)
+    smtp_timeout_s: float = Field(default=30.0, gt=0)
+    mail_from: str = "Comune di Caserta - Sosta residenti <noreply@parkingcaserta.it>"
+    # Right-hand side of every Message-ID we generate.
+    mail_id_domain: str = "parkingcaserta.it"
+
+    # The background sender: batch size, poll fallback, retries with exponential back-off.
+    mail_batch_size: int = Field(default=20, ge=1)
+    mail_poll_interval_s: float = Field(default=2.0, gt=0)
+    mail_max_attempts: int = Field(default=8, ge=1)
+    mail_retry_base_s: float = Field(default=5.0, gt=0)
+    mail_retry_max_s: float = Field(default=900.0, gt=0)
+    run_mail_sender: bool = True
+
+    @model_validator(mode="after")
+    def _smtp_credentials(self) -> "Settings":
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("SMTP_USERNAME e SMTP_PASSWORD vanno impostati insieme.")
+        if (
+            self.environment == "production"
+            and self.smtp_username is not None
+            and not (self.smtp_starttls or self.smtp_use_tls)
+        ):
+            raise ValueError(
+                "In produzione le credenziali SMTP non viaggiano in chiaro: "
+                "imposta SMTP_STARTTLS=true o SMTP_USE_TLS=true."
+            )
+        if self.smtp_starttls and self.smtp_use_tls:
+            raise ValueError("SMTP_STARTTLS e SMTP_USE_TLS si escludono a vicenda.")
+        return self
+
+    @property
+    def portal_url(self) -> str:
+        return self.public_base_url.rstrip("/")
