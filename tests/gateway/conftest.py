@@ -1,0 +1,163 @@
+"""The gateway alone: the real Traefik, configured by devtools.gateway from gateway/*.j2, in
+front of tiny echo backends that report what reached them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devtools.processes import ManagedProcess, free_ports, stop_all, wait_for_http
+from devtools.services import SERVICES
+
+BACKENDS = ["portal", "devmail", *(s.name for s in SERVICES)]
+# Loopback too: a client bound to it plays the portal calling the API.
+PORTAL_ADDRESS = "127.0.0.2"
+
+
+@dataclass
+class EchoBackend:
+    """Answers every request with JSON describing it; counts the requests it received."""
+
+    name: str
+    server: ThreadingHTTPServer
+    hits: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def _echo_handler(backend_ref: list[EchoBackend]) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            backend = backend_ref[0]
+            with backend.lock:
+                backend.hits += 1
+                hit = backend.hits
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            payload = json.dumps(
+                {
+                    "backend": backend.name,
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body_length": len(body),
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("X-Correlation-ID", f"{backend.name}-{hit}")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def portal_address() -> str:
+    """Where the portal calls the API from, for the gateways started here."""
+    return PORTAL_ADDRESS
+
+
+@pytest.fixture(scope="session")
+def backends() -> Iterator[dict[str, EchoBackend]]:
+    started: dict[str, EchoBackend] = {}
+    for name in BACKENDS:
+        ref: list[EchoBackend] = []
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _echo_handler(ref))
+        ref.append(EchoBackend(name, server))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started[name] = ref[0]
+    yield started
+    for backend in started.values():
+        backend.server.shutdown()
+        backend.server.server_close()
+
+
+@dataclass
+class Gateway:
+    url: str
+    access_log: Path
+    process: ManagedProcess
+
+    def access_log_lines(self) -> list[str]:
+        if not self.access_log.exists():
+            return []
+        return [line for line in self.access_log.read_text().splitlines() if line.strip()]
+
+
+StartGateway = Callable[..., AbstractAsyncContextManager[Gateway]]
+
+
+@pytest.fixture(scope="session")
+def start_gateway(backends: dict[str, EchoBackend], tmp_path_factory: pytest.TempPathFactory) -> StartGateway:
+    """``async with start_gateway(GATEWAY_AUTH_RATE_BURST="3") as gw:`` Traefik rendered with
+    these settings (environment variables) on a free port, in front of the echo backends."""
+
+    @asynccontextmanager
+    async def start(**settings: str) -> AsyncIterator[Gateway]:
+        work_dir = tmp_path_factory.mktemp("gateway")
+        (port,) = free_ports(1)
+        env: Mapping[str, str] = {
+            "ENVIRONMENT": "test",
+            "GATEWAY_HOST": "127.0.0.1",
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_OUTPUT_DIR": str(work_dir / "config"),
+            "GATEWAY_ACCESS_LOG": str(work_dir / "access.log"),
+            # The tests' own requests (from 127.0.0.1) are a browser's; PORTAL_ADDRESS, the
+            # portal's.
+            "GATEWAY_PORTAL_CLIENT_IPS": f"{PORTAL_ADDRESS}/32",
+            **{f"GATEWAY_{name.upper()}_URL": b.url for name, b in backends.items()},
+            **settings,
+        }
+        process = ManagedProcess(
+            name="gateway",
+            args=[sys.executable, "-m", "devtools.gateway", "run"],
+            # A developer's GATEWAY_* settings must not change what is tested.
+            env={k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")} | dict(env),
+            log_path=work_dir / "traefik.log",
+            cwd=work_dir,
+        ).start()
+        gateway = Gateway(f"http://127.0.0.1:{port}", work_dir / "access.log", process)
+        try:
+            async with httpx.AsyncClient() as client:
+                # /ping answers before the routes are loaded from the dynamic file.
+                await wait_for_http(client, f"{gateway.url}/ping", watch=[process], timeout_s=20)
+                await wait_for_http(client, f"{gateway.url}/", watch=[process], timeout_s=20)
+            yield gateway
+        finally:
+            stop_all([process])
+
+    return start
+
+
+@pytest.fixture(scope="session")
+async def gateway(start_gateway: StartGateway) -> AsyncIterator[Gateway]:
+    """One gateway for the tests that do not depend on limits: bodies limited to 1 KiB
+    (8 KiB on upload routes)."""
+    async with start_gateway(GATEWAY_MAX_BODY_BYTES="1024", GATEWAY_UPLOAD_MAX_BODY_BYTES="8192") as running:
+        yield running
+
+
+@pytest.fixture
+async def client(gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10.0) as http:
+        yield http
