@@ -3,12 +3,12 @@ tax data for their own screens, invoices and e-mails)."""
 
 from __future__ import annotations
 
-from contracts.events import ProfileChanged, UserRegistered
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
+from contracts.events import ProfileChanged, UserRegistered
 from kit.consumer import EventHandlers
 
 

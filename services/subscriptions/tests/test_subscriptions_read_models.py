@@ -7,6 +7,8 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime
 
+from sqlmodel import select
+
 from certification.main import create_app as create_certification
 from certification.settings import Settings as CertificationSettings
 from contracts.events import (
@@ -17,7 +19,6 @@ from contracts.events import (
 )
 from kit.outbox import emit
 from kit.testing.services import running_service
-from sqlmodel import select
 from subscriptions.main import create_app as create_subscriptions
 from subscriptions.models import CitizenCertification, CitizenPlate
 from subscriptions.settings import Settings as SubscriptionsSettings

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aio_pika
-from contracts.events import UserRegistered
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts import Envelope
+from contracts.events import UserRegistered
 from kit.consumer import Consumer, EventHandlers, Topology
 from kit.db import Database
 from kit.messaging import Broker

@@ -2,10 +2,10 @@
 
 from fastapi import FastAPI
 
-from kit.app import create_service_app
 from billing.api import router
 from billing.handlers import handlers
 from billing.settings import Settings
+from kit.app import create_service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,6 +1,6 @@
-from kit.cli import ServiceCli
 from certification.main import create_app
 from certification.settings import Settings
+from kit.cli import ServiceCli
 
 cli = ServiceCli(package="certification", settings_factory=Settings, app_factory=create_app)
 

@@ -1,9 +1,8 @@
 """The events the certification service consumes: its queue is bound to exactly these."""
 
+from certification.models import citizens
 from kit.consumer import EventHandlers
 from kit.readmodel import keep_citizens
-
-from certification.models import citizens
 
 handlers = EventHandlers()
 keep_citizens(handlers, citizens)

@@ -2,10 +2,10 @@
 
 from fastapi import FastAPI
 
-from kit.app import create_service_app
 from certification.api import router
 from certification.handlers import handlers
 from certification.settings import Settings
+from kit.app import create_service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,5 +1,4 @@
 from kit.cli import ServiceCli
-
 from subscriptions.main import create_app
 from subscriptions.settings import Settings
 

@@ -1,5 +1,10 @@
 """The events the subscriptions service consumes: its queue is bound to exactly these."""
 
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts import Envelope
 from contracts.events import (
     CertificationExpired,
     CertificationRequestApproved,
@@ -7,11 +12,6 @@ from contracts.events import (
     PlateRequestApproved,
 )
 from kit.consumer import EventHandlers
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import update
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from contracts import Envelope
 from subscriptions.models import CitizenCertification, CitizenPlate
 
 handlers = EventHandlers()

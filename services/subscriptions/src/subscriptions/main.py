@@ -1,8 +1,8 @@
 """Wiring point of the subscriptions service."""
 
 from fastapi import FastAPI
-from kit.app import create_service_app
 
+from kit.app import create_service_app
 from subscriptions.api import router
 from subscriptions.handlers import handlers
 from subscriptions.settings import Settings

@@ -3,9 +3,10 @@
 import uuid
 from datetime import date, datetime
 
-from kit.models import service_base
 from sqlalchemy import Column, DateTime, func
 from sqlmodel import Field
+
+from kit.models import service_base
 
 Base = service_base()
 metadata = Base.metadata

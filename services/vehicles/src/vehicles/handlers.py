@@ -2,7 +2,6 @@
 
 from kit.consumer import EventHandlers
 from kit.readmodel import keep_citizens
-
 from vehicles.models import citizens
 
 handlers = EventHandlers()

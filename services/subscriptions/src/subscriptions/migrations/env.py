@@ -1,5 +1,4 @@
 from kit.migrations import run_env
-
 from subscriptions.models import metadata
 from subscriptions.settings import Settings
 

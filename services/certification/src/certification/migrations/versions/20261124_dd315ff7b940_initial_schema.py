@@ -7,7 +7,6 @@ Create Date: 2026-11-24 10:33:02.794644
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
