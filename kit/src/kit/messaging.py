@@ -29,11 +29,18 @@ class Broker:
         self.connected = asyncio.Event()
 
     async def connect(self) -> None:
-        self.connection = await aio_pika.connect_robust(
-            self.url,
+        connection = aio_pika.RobustConnection(
+            aio_pika.connection.make_url(self.url),
             client_properties={"connection_name": self.connection_name},
             reconnect_interval=0.5,
         )
+        try:
+            await connection.connect()
+        except BaseException:
+            # A cancelled first attempt would otherwise keep reconnecting after shutdown.
+            await asyncio.shield(connection.close())
+            raise
+        self.connection = connection
         self.channel = await self.connection.channel(publisher_confirms=True)
         self.exchange = await self.channel.declare_exchange(
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
