@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, pool
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -48,3 +50,62 @@ def run_env(service_metadata: MetaData, default_url: str) -> None:
             context.run_migrations()
     else:
         asyncio.run(online())
+
+
+# Operations for the services' migration histories, written once. They are frozen copies of
+# the tables as first released: a later change to a kit table needs a new operation here.
+
+
+def create_messaging_tables() -> None:
+    """The outbox and inbox that every service database carries (each service's first migration)."""
+    now = sa.text("now()")
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("handler", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=now, nullable=False),
+        sa.PrimaryKeyConstraint("event_id", "handler"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("routing_key", sa.String(length=200), nullable=False),
+        sa.Column("body", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=now, nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=now, nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    op.create_index(
+        "ix_outbox_unsent", "outbox", ["id"], unique=False, postgresql_where=sa.text("sent_at IS NULL")
+    )
+
+
+def drop_messaging_tables() -> None:
+    op.drop_index("ix_outbox_unsent", table_name="outbox", postgresql_where=sa.text("sent_at IS NULL"))
+    op.drop_table("outbox")
+    op.drop_table("inbox")
+
+
+def create_citizens_table() -> None:
+    """The citizens read model of ``kit.readmodel``."""
+    op.create_table(
+        "citizens",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("tax_code", sa.String(length=16), nullable=False),
+        sa.Column("first_name", sa.String(length=100), nullable=False),
+        sa.Column("last_name", sa.String(length=100), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("user_id"),
+    )
+    op.create_index(op.f("ix_citizens_tax_code"), "citizens", ["tax_code"], unique=False)
+
+
+def drop_citizens_table() -> None:
+    op.drop_index(op.f("ix_citizens_tax_code"), table_name="citizens")
+    op.drop_table("citizens")
