@@ -1,10 +1,59 @@
-from collections.abc import AsyncIterator
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+
 from portal.app import create_app
 from portal.assets import build_assets
 from portal.settings import PortalSettings
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def problem(
+    status: int, code: str, detail: str, errors: list[dict] | None = None, **headers: str
+) -> httpx.Response:
+    """An answer shaped like kit.problems' problem+json."""
+    body: dict[str, Any] = {
+        "type": f"https://parkingcaserta.it/problemi/{code}",
+        "title": "Errore",
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return httpx.Response(status, json=body, headers={"content-type": "application/problem+json", **headers})
+
+
+@dataclass
+class FakeGateway:
+    """The gateway as the portal sees it over HTTP: answers set per test, every request kept.
+    A call the test did not expect answers 599, so that it cannot pass unnoticed."""
+
+    routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def on(self, method: str, path: str, answer: httpx.Response | Handler) -> None:
+        self.routes[(method, path)] = answer if callable(answer) else (lambda _request: answer)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        handler = self.routes.get((request.method, request.url.path))
+        if handler is None:
+            return httpx.Response(599, text=f"unexpected call {request.method} {request.url.path}")
+        return handler(request)
+
+    def calls(self, method: str, path: str) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == method and r.url.path == path]
+
+    def body(self, method: str, path: str, index: int = -1) -> Any:
+        return json.loads(self.calls(method, path)[index].content)
 
 
 @pytest.fixture(scope="session")
@@ -15,17 +64,93 @@ def vendor_assets():
 
 @pytest.fixture
 def portal_settings() -> PortalSettings:
-    return PortalSettings(environment="test", log_json=False, session_secret="x" * 32)
+    return PortalSettings(
+        environment="test", log_json=False, session_secret="x" * 32, api_base_url="http://gateway.test"
+    )
 
 
 @pytest.fixture
-def portal_app(portal_settings):
-    return create_app(portal_settings)
+def gateway() -> FakeGateway:
+    return FakeGateway()
+
+
+@pytest.fixture
+def portal_app(portal_settings, gateway):
+    return create_app(portal_settings, api_transport=httpx.MockTransport(gateway))
 
 
 @pytest.fixture
 async def client(portal_app) -> AsyncIterator[httpx.AsyncClient]:
-    # raise_app_exceptions=False: let the 500 handler answer, as in production.
-    transport = httpx.ASGITransport(app=portal_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
+    async with LifespanManager(portal_app) as manager:
+        # raise_app_exceptions=False: let the 500 handler answer, as in production.
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def csrf_from(client: httpx.AsyncClient, path: str) -> str:
+    """The CSRF token of the form on ``path``, as a browser would find it."""
+    response = await client.get(path)
+    match = _CSRF.search(response.text)
+    assert match, f"no CSRF field on {path} ({response.status_code})"
+    return match.group(1)
+
+
+TOKENS = {"access_token": "access-1", "refresh_token": "refresh-1", "token_type": "Bearer", "expires_in": 600}
+PROFILE = {
+    "user_id": "7f1c2a4e-8d55-4a8e-9a70-0a5d2d1f3b10",
+    "email": "mario.rossi@example.it",
+    "tax_code": "RSSMRA80A01B963X",
+    "first_name": "Mario",
+    "last_name": "Rossi",
+    "sex": "M",
+    "birth_date": "1980-01-01",
+    "birth_place": "Caserta",
+    "address_street": "Via Roma",
+    "address_number": "1",
+    "postcode": "81100",
+    "municipality": "Caserta",
+    "phone": "3331234567",
+    "role": "citizen",
+    "created_at": "2026-11-20T10:00:00Z",
+}
+
+
+async def log_in(
+    client: httpx.AsyncClient, gateway: FakeGateway, role: str = "citizen", expires_in: int = 600
+) -> httpx.Response:
+    gateway.on(
+        "POST",
+        "/api/identity/auth/login",
+        httpx.Response(200, json={**TOKENS, "role": role, "expires_in": expires_in}),
+    )
+    gateway.on("GET", "/api/identity/me", httpx.Response(200, json={**PROFILE, "role": role}))
+    token = await csrf_from(client, "/login")
+    return await client.post(
+        "/login", data={"email": PROFILE["email"], "password": "segreta123", "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def csrf(client):
+    """``await csrf("/login")``: the token of the form on that page."""
+    return lambda path: csrf_from(client, path)
+
+
+@pytest.fixture
+def login_as(client, gateway):
+    """``await login_as("operator")``: a logged-in session of that role."""
+    return lambda role="citizen", **kw: log_in(client, gateway, role, **kw)
+
+
+@pytest.fixture
+def make_problem():
+    return problem
+
+
+@pytest.fixture
+def profile_data() -> dict[str, Any]:
+    return dict(PROFILE)

@@ -1,4 +1,5 @@
 import httpx
+
 from kit.correlation import correlation_id
 from portal.api import create_api_client
 from portal.settings import PortalSettings
@@ -21,3 +22,16 @@ async def test_api_calls_go_to_the_gateway_with_the_page_correlation_id():
 
     assert str(seen[0].url) == "http://gateway.test/api/identity/me"
     assert seen[0].headers["X-Correlation-ID"] == "pagina-123"
+
+
+async def test_api_calls_carry_the_browser_address_for_identity_throttling(portal_app, gateway):
+    from asgi_lifespan import LifespanManager
+
+    gateway.on("POST", "/api/identity/auth/login", httpx.Response(401, json={"code": "invalid_credentials"}))
+    async with LifespanManager(portal_app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as browser:
+            page = await browser.get("/login")
+            token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            await browser.post("/login", data={"email": "a@example.it", "password": "x", "csrf_token": token})
+    assert gateway.calls("POST", "/api/identity/auth/login")[0].headers["x-forwarded-for"] == "203.0.113.7"

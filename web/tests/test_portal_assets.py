@@ -3,6 +3,7 @@ import re
 
 import httpx
 import pytest
+
 from portal.assets import VENDOR_DIR, missing_css_references, node_modules_stale
 
 VENDOR = [

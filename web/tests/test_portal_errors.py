@@ -1,5 +1,6 @@
 import httpx
 import pytest
+
 from portal.settings import PortalSettings
 
 

@@ -3,6 +3,7 @@ from html.parser import HTMLParser
 
 import httpx
 from fastapi import Request
+
 from portal.templating import flash, templates
 
 
@@ -118,7 +119,9 @@ async def test_header_shows_the_user_name_and_logout_when_logged_in(portal_app, 
     page = parse(response.text)
     assert "Mario Rossi" in response.text
     assert re.search(
-        r'<form method="post" action="/logout">\s*<button[^>]*>Esci</button>', response.text
+        r'<form method="post" action="/logout">\s*'
+        r'<input type="hidden" name="csrf_token" value="[^"]{32,}">\s*<button[^>]*>Esci</button>',
+        response.text,
     )
     assert not [link for link in page.links if link[1] == "Login"]
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
-from kit.correlation import CorrelationMiddleware
-from kit.logging import configure_logging
 from starlette.middleware.sessions import SessionMiddleware
 
-from portal.api import create_api_client
+from kit.correlation import CorrelationMiddleware
+from kit.logging import configure_logging
+from portal.api import BrowserAddressMiddleware, create_api_client
+from portal.auth import RefreshCoordinator
+from portal.csrf import verify_csrf
 from portal.errors import register_error_pages
-from portal.routes import health, home
+from portal.routes import auth, dashboard, health, home, operator, pages, password, profile, registration
 from portal.security import SecurityHeadersMiddleware
 from portal.settings import PortalSettings
 from portal.templating import STATIC_DIR
@@ -22,13 +25,17 @@ from portal.templating import STATIC_DIR
 log = structlog.get_logger("portal")
 
 
-def create_app(settings: PortalSettings | None = None) -> FastAPI:
+def create_app(
+    settings: PortalSettings | None = None, api_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """``api_transport`` replaces the network under the gateway client (tests fake the gateway
+    at the HTTP boundary with httpx.MockTransport)."""
     settings = settings or PortalSettings()
     configure_logging("portal", settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with create_api_client(settings) as api:
+        async with create_api_client(settings, api_transport) as api:
             app.state.api = api
             yield
 
@@ -39,14 +46,18 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
+        # Every POST/PUT/PATCH/DELETE of every page must carry the session's CSRF token.
+        dependencies=[Depends(verify_csrf)],
     )
     app.state.settings = settings
+    app.state.refresher = RefreshCoordinator()
 
     if not (STATIC_DIR / "vendor").is_dir():
         log.warning("portal.assets_missing", hint="run `uv run python -m portal assets`")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
-    app.include_router(home.router)
+    for module in (home, pages, auth, registration, password, dashboard, profile, operator):
+        app.include_router(module.router)
     register_error_pages(app)
 
     # Added last runs first: the correlation id is bound before anything else logs.
@@ -59,5 +70,6 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         https_only=not settings.is_development,
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BrowserAddressMiddleware)
     app.add_middleware(CorrelationMiddleware)
     return app

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 import structlog
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from portal.templating import templates
+from portal.api import ServiceUnavailable
+from portal.auth import Forbidden, LoginRequired
+from portal.csrf import CsrfError
+from portal.templating import flash, templates
 
 log = structlog.get_logger("portal.errors")
 
@@ -20,6 +25,17 @@ _TITLES = {
     405: "Operazione non consentita",
     429: "Troppe richieste",
 }
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def safe_next(value: str | None) -> str | None:
+    """A local path to go back to after login; anything else (other sites, //host) is ignored."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    return value
 
 
 async def http_error_page(request: Request, exc: HTTPException) -> Response:
@@ -37,6 +53,32 @@ async def http_error_page(request: Request, exc: HTTPException) -> Response:
     )
 
 
+async def login_required(request: Request, exc: LoginRequired) -> Response:
+    flash(request, exc.message, "warning")
+    target = "/login"
+    if request.method == "GET":
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target += f"?next={quote(path, safe='/')}"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+async def forbidden_page(request: Request, exc: Forbidden) -> Response:
+    return templates.TemplateResponse(request, "errors/forbidden.html", status_code=403)
+
+
+async def csrf_page(request: Request, exc: CsrfError) -> Response:
+    log.info("portal.csrf_refused", path=request.url.path)
+    # Back to the page that held the form (only its path: never another site).
+    back = safe_next(urlsplit(request.headers.get("referer", "")).path) or "/"
+    return templates.TemplateResponse(request, "errors/csrf.html", {"back": back}, status_code=403)
+
+
+async def unavailable_page(request: Request, exc: ServiceUnavailable) -> Response:
+    return templates.TemplateResponse(request, "errors/unavailable.html", status_code=503)
+
+
 async def server_error_page(request: Request, exc: Exception) -> Response:
     # Starlette logs the traceback too; this line carries the path for searching the logs.
     log.error("portal.unhandled_error", path=request.url.path, error=type(exc).__name__)
@@ -45,4 +87,8 @@ async def server_error_page(request: Request, exc: Exception) -> Response:
 
 def register_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error_page)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(Forbidden, forbidden_page)
+    app.add_exception_handler(CsrfError, csrf_page)
+    app.add_exception_handler(ServiceUnavailable, unavailable_page)
     app.add_exception_handler(Exception, server_error_page)

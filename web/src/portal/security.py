@@ -32,11 +32,17 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        # Pages may show personal data or a logged-in header: never stored by the browser or a
+        # proxy, so "back" after logging out shows nothing. Static files stay cacheable.
+        private = not scope.get("path", "").startswith("/static/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message.setdefault("headers", [])
                 message["headers"].extend(h for h in _HEADERS if h[0] not in present)
+                if private and b"cache-control" not in present:
+                    message["headers"].append((b"cache-control", b"no-store"))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

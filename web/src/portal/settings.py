@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from kit.settings import CommonSettings
 from pydantic import Field, SecretStr, model_validator
+
+from kit.settings import CommonSettings
 
 # A development default must never sign production cookies: anyone can read it here.
 _DEVELOPMENT_SECRET = "changethis-portal-development-session-secret"

@@ -8,6 +8,9 @@ from typing import Any, Literal
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
+from portal.auth import current_user
+from portal.csrf import csrf_token
+
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
 
@@ -27,5 +30,26 @@ def _pop_messages(request: Request) -> dict[str, Any]:
     return {"messages": request.session.pop(_FLASH_KEY, [])}
 
 
-templates = Jinja2Templates(directory=PACKAGE_DIR / "templates", context_processors=[_pop_messages])
+def _session_context(request: Request) -> dict[str, Any]:
+    """`session_user` for the header; `csrf_token()` for every form (creates the token lazily,
+    so pages without a form set no cookie)."""
+    if "session" not in request.scope:
+        return {"session_user": None, "csrf_token": lambda: ""}
+    return {"session_user": current_user(request), "csrf_token": lambda: csrf_token(request)}
+
+
+templates = Jinja2Templates(
+    directory=PACKAGE_DIR / "templates", context_processors=[_pop_messages, _session_context]
+)
 templates.env.globals["sprites"] = "/static/vendor/svg/sprites.svg"
+
+
+def _date_it(value: Any) -> str:
+    """2026-03-01 (or an ISO date-time) → 01/03/2026; anything else unchanged."""
+    text = str(value or "")
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    return text
+
+
+templates.env.filters["date_it"] = _date_it

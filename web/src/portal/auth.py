@@ -1,0 +1,205 @@
+"""Who is logged in, and calls to the services on their behalf.
+
+The signed session cookie (httpOnly, SameSite=Lax, Secure outside development) holds the
+identity service's access and refresh tokens and what the header shows (name, role). The
+access token is refreshed transparently: before a call when it is about to expire, and once
+more when a service answers 401 anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+import structlog
+from starlette.requests import Request
+
+from portal import csrf
+from portal.api import ApiProblem, call
+
+log = structlog.get_logger("portal.auth")
+
+SESSION_KEY = "auth"
+Role = Literal["citizen", "operator", "admin"]
+STAFF_ROLES = frozenset({"operator", "admin"})
+# Refresh this long before the access token expires (clock skew, slow calls).
+REFRESH_MARGIN_S = 30
+# Concurrent requests of one browser carry the same refresh token; identity treats a second
+# use as theft and revokes the family. Within one portal process the first refresh is shared.
+_REFRESH_REUSE_S = 20.0
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    user_id: str
+    name: str
+    email: str
+    role: Role
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def home(self) -> str:
+        return "/operatore" if self.is_staff else "/dashboard"
+
+
+class LoginRequired(Exception):
+    """No session, or the identity service no longer accepts it: the citizen logs in again."""
+
+    def __init__(self, message: str = "Accedi per continuare.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Forbidden(Exception):
+    """Logged in, but this page belongs to another role."""
+
+
+def current_user(request: Request) -> SessionUser | None:
+    data = request.session.get(SESSION_KEY)
+    if not isinstance(data, dict) or not data.get("access_token"):
+        return None
+    return SessionUser(
+        user_id=str(data.get("user_id", "")),
+        name=str(data.get("name") or data.get("email") or ""),
+        email=str(data.get("email", "")),
+        role=data.get("role") if data.get("role") in ("citizen", "operator", "admin") else "citizen",
+    )
+
+
+def display_name(profile: dict[str, Any], fallback: str) -> str:
+    parts = [profile.get("first_name"), profile.get("last_name")]
+    name = " ".join(str(p).strip() for p in parts if p and str(p).strip())
+    return name or fallback
+
+
+def start_session(request: Request, tokens: dict[str, Any], *, email: str) -> None:
+    """After a successful login: a fresh session (no fixation), a new CSRF token."""
+    request.session.clear()
+    request.session[SESSION_KEY] = {
+        **_token_fields(tokens),
+        "role": tokens.get("role", "citizen"),
+        "email": email,
+        "name": email,
+        "user_id": "",
+    }
+    csrf.rotate(request)
+
+
+def update_profile(request: Request, profile: dict[str, Any]) -> None:
+    data = request.session.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return
+    email = str(profile.get("email") or data.get("email", ""))
+    data.update(
+        email=email,
+        name=display_name(profile, email),
+        user_id=str(profile.get("user_id") or data.get("user_id", "")),
+        role=profile.get("role") or data.get("role", "citizen"),
+    )
+    request.session[SESSION_KEY] = data
+
+
+def end_session(request: Request) -> str | None:
+    """Forget everything; returns the refresh token so that it can be revoked."""
+    data = request.session.get(SESSION_KEY)
+    request.session.clear()
+    return data.get("refresh_token") if isinstance(data, dict) else None
+
+
+def _token_fields(tokens: dict[str, Any]) -> dict[str, Any]:
+    expires_in = tokens.get("expires_in")
+    expires_in = int(expires_in) if isinstance(expires_in, int | float) else 600
+    return {
+        "access_token": tokens["access_token"],
+        "refresh_token": tokens["refresh_token"],
+        "access_expires_at": int(time.time()) + expires_in,
+    }
+
+
+class RefreshCoordinator:
+    """Shares one refresh among the concurrent requests holding the same refresh token (one
+    per application: ``app.state.refresher``)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._recent: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    async def refresh(self, api: httpx.AsyncClient, refresh_token: str) -> dict[str, Any]:
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            self._prune()
+            cached = self._recent.get(key)
+            if cached is not None:
+                return cached[1]
+            response = await call(
+                api, "POST", "/api/identity/auth/refresh", json={"refresh_token": refresh_token}
+            )
+            tokens = response.json()
+            self._recent[key] = (time.monotonic(), tokens)
+            return tokens
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        self._recent = {k: v for k, v in self._recent.items() if now - v[0] < _REFRESH_REUSE_S}
+        idle = [k for k, lock in self._locks.items() if not lock.locked() and k not in self._recent]
+        for key in idle:
+            del self._locks[key]
+
+
+async def _refresh(request: Request, api: httpx.AsyncClient) -> str:
+    data = request.session.get(SESSION_KEY) or {}
+    try:
+        refresher: RefreshCoordinator = request.app.state.refresher
+        tokens = await refresher.refresh(api, data["refresh_token"])
+    except ApiProblem as problem:
+        log.info("portal.refresh_refused", code=problem.code)
+        request.session.clear()
+        raise LoginRequired("La sessione è scaduta: accedi di nuovo.") from None
+    data.update(_token_fields(tokens))
+    if tokens.get("role"):
+        data["role"] = tokens["role"]
+    request.session[SESSION_KEY] = data
+    return data["access_token"]
+
+
+async def user_call(
+    request: Request,
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    params: dict[str, Any] | None = None,
+) -> httpx.Response:
+    """A call to a service as the logged-in user; refreshes the access token when needed."""
+    api: httpx.AsyncClient = request.app.state.api
+    data = request.session.get(SESSION_KEY)
+    if not isinstance(data, dict) or not data.get("access_token"):
+        raise LoginRequired()
+    token = data["access_token"]
+    if int(data.get("access_expires_at", 0)) - REFRESH_MARGIN_S <= time.time():
+        token = await _refresh(request, api)
+    try:
+        return await call(
+            api, method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+        )
+    except ApiProblem as problem:
+        if problem.status != 401:
+            raise
+    token = await _refresh(request, api)
+    try:
+        return await call(
+            api, method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+        )
+    except ApiProblem as problem:
+        if problem.status == 401:
+            request.session.clear()
+            raise LoginRequired("La sessione è scaduta: accedi di nuovo.") from None
+        raise

@@ -1,0 +1,27 @@
+"""Page dependencies: who may open a page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from starlette.requests import Request
+
+from portal.auth import Forbidden, LoginRequired, SessionUser, current_user
+
+
+def require_user(request: Request) -> SessionUser:
+    user = current_user(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def require_staff(user: Annotated[SessionUser, Depends(require_user)]) -> SessionUser:
+    if not user.is_staff:
+        raise Forbidden()
+    return user
+
+
+CurrentUser = Annotated[SessionUser, Depends(require_user)]
+StaffUser = Annotated[SessionUser, Depends(require_staff)]

@@ -1,0 +1,313 @@
+"""Fase 3 of the manual: registration.
+
+Step 1 (`/registrazione`): email, codice fiscale, password, privacy. Identity opens a
+registration session (10 minutes) and e-mails the OTP with a link that resumes it.
+Step 2 (`/registrazione/{id}?t=...`): the anagrafica and the OTP. The resume token is a
+secret: it travels in the link and is kept in the signed session cookie, never in a page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from portal import auth
+from portal.api import ApiProblem, ServiceUnavailable, call
+from portal.errors import is_htmx
+from portal.forms import FormState, form_values, non_empty
+from portal.privacy import PRIVACY_VERSION
+from portal.routes.auth import PREFILL_EMAIL
+from portal.templating import flash, templates
+
+router = APIRouter()
+
+START_LABELS = {
+    "email": "Email",
+    "tax_code": "Codice fiscale",
+    "password": "Password",
+    "password_confirmation": "Conferma password",
+    "privacy_accepted": "Informativa privacy",
+}
+DETAIL_LABELS = {
+    "first_name": "Nome",
+    "last_name": "Cognome",
+    "sex": "Sesso",
+    "birth_date": "Data di nascita",
+    "birth_place": "Luogo di nascita",
+    "address_street": "Via/Piazza",
+    "address_number": "Numero civico",
+    "postcode": "CAP",
+    "municipality": "Comune",
+    "phone": "Telefono",
+    "otp": "Codice OTP",
+}
+SEX_OPTIONS = [("F", "Femminile"), ("M", "Maschile")]
+EXPIRED_MESSAGE = "La sessione di registrazione è scaduta: inizia una nuova registrazione."
+# Resume tokens kept in the cookie: the last few sessions are enough (a second tab, a retry).
+_SESSION_KEY = "registrations"
+_KEEP = 3
+
+
+def _remember(request: Request, registration_id: str, token: str, email: str | None = None) -> None:
+    kept: dict[str, Any] = dict(request.session.get(_SESSION_KEY) or {})
+    entry = kept.pop(registration_id, {})
+    entry["t"] = token
+    if email:
+        entry["email"] = email
+    kept[registration_id] = entry
+    request.session[_SESSION_KEY] = dict(list(kept.items())[-_KEEP:])
+
+
+def _remembered(request: Request, registration_id: str) -> dict[str, Any]:
+    entry = (request.session.get(_SESSION_KEY) or {}).get(registration_id)
+    return entry if isinstance(entry, dict) and entry.get("t") else {}
+
+
+def _forget(request: Request, registration_id: str) -> None:
+    kept = dict(request.session.get(_SESSION_KEY) or {})
+    kept.pop(registration_id, None)
+    request.session[_SESSION_KEY] = kept
+
+
+def _valid_id(registration_id: str) -> bool:
+    try:
+        uuid.UUID(registration_id)
+    except ValueError:
+        return False
+    return True
+
+
+# --- step 1 -------------------------------------------------------------------------------
+
+
+def _start_page(request: Request, form: FormState, status_code: int = 200) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "registration/start.html",
+        {"form": form, "labels": START_LABELS, "privacy_version": PRIVACY_VERSION},
+        status_code=status_code,
+    )
+
+
+@router.get("/registrazione", response_class=HTMLResponse)
+async def start_page(request: Request) -> Response:
+    user = auth.current_user(request)
+    if user is not None:
+        return RedirectResponse(user.home, status_code=303)
+    return _start_page(request, FormState())
+
+
+@router.post("/registrazione", response_class=HTMLResponse)
+async def start(request: Request) -> Response:
+    data = await request.form()
+    values = form_values(data, ["email", "tax_code"])
+    values["tax_code"] = values["tax_code"].replace(" ", "").upper()
+    privacy_accepted = data.get("privacy_accepted") in ("1", "on", "true")
+    form = FormState(values={**values, "privacy_accepted": "1" if privacy_accepted else ""})
+    body = {
+        **non_empty(values),
+        # Passwords exactly as typed: spaces may be part of them.
+        "password": str(data.get("password", "")),
+        "password_confirmation": str(data.get("password_confirmation", "")),
+        "privacy_accepted": privacy_accepted,
+        "privacy_version": PRIVACY_VERSION,
+    }
+    try:
+        response = await call(request.app.state.api, "POST", "/api/identity/registrations", json=body)
+    except ServiceUnavailable:
+        form.unavailable()
+        return _start_page(request, form, 503)
+    except ApiProblem as problem:
+        form.apply_problem(problem, START_LABELS)
+        return _start_page(request, form, problem.status)
+
+    created = response.json()
+    registration_id, token = str(created["registration_id"]), str(created["resume_token"])
+    _remember(request, registration_id, token, created.get("email") or values["email"])
+    return RedirectResponse(f"/registrazione/{registration_id}?t={token}", status_code=303)
+
+
+# --- step 2 -------------------------------------------------------------------------------
+
+
+def _ended_page(request: Request, registration_id: str, message: str, status_code: int) -> Response:
+    _forget(request, registration_id)
+    return templates.TemplateResponse(
+        request,
+        "registration/ended.html",
+        {"message": message, "expired": status_code == 410},
+        status_code=status_code,
+    )
+
+
+def _invalid_link(request: Request) -> Response:
+    return templates.TemplateResponse(request, "registration/invalid.html", status_code=404)
+
+
+async def _load(request: Request, registration_id: str, token: str) -> dict[str, Any] | Response:
+    """The registration session, or the page that explains why it cannot continue."""
+    try:
+        response = await call(
+            request.app.state.api,
+            "GET",
+            f"/api/identity/registrations/{registration_id}",
+            headers={"X-Registration-Token": token},
+        )
+    except ApiProblem as problem:
+        if problem.status == 410:
+            return _ended_page(request, registration_id, problem.detail or EXPIRED_MESSAGE, 410)
+        return _invalid_link(request)
+    return response.json()
+
+
+def _remaining_ms(registration: dict[str, Any]) -> int | None:
+    """Time left, from the absolute expiry (to the millisecond) or else identity's seconds;
+    None when identity could not be asked (the page then shows no countdown)."""
+    try:
+        expires_at = datetime.fromisoformat(str(registration["expires_at"]))
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        return max(0, int((expires_at - datetime.now(UTC)).total_seconds() * 1000))
+    except (KeyError, ValueError):
+        left = registration.get("seconds_left")
+        return max(0, int(left) * 1000) if isinstance(left, int | float) else None
+
+
+def _details_page(
+    request: Request, registration: dict[str, Any], form: FormState, status_code: int = 200
+) -> Response:
+    remaining_ms = _remaining_ms(registration)
+    # Rounded up, as the script counts: "00:00" only once the session has really expired.
+    seconds = -(-(remaining_ms or 0) // 1000)
+    return templates.TemplateResponse(
+        request,
+        "registration/details.html",
+        {
+            "registration": registration,
+            "registration_id": str(registration.get("registration_id", "")),
+            "remaining_ms": remaining_ms,
+            "time_left": f"{seconds // 60:02d}:{seconds % 60:02d}",
+            "form": form,
+            "labels": DETAIL_LABELS,
+            "sex_options": SEX_OPTIONS,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/registrazione/{registration_id}", response_class=HTMLResponse)
+async def details_page(request: Request, registration_id: str, t: str | None = None) -> Response:
+    if not _valid_id(registration_id):
+        return _invalid_link(request)
+    token = t or _remembered(request, registration_id).get("t")
+    if not token:
+        return _invalid_link(request)
+    loaded = await _load(request, registration_id, token)
+    if isinstance(loaded, Response):
+        return loaded
+    # The link from the e-mail may open in another browser: from now on this one holds it.
+    _remember(request, registration_id, token, loaded.get("email"))
+    return _details_page(request, loaded, FormState(values={"municipality": "Caserta"}))
+
+
+@router.post("/registrazione/{registration_id}", response_class=HTMLResponse)
+async def complete(request: Request, registration_id: str) -> Response:
+    remembered = _remembered(request, registration_id) if _valid_id(registration_id) else {}
+    if not remembered:
+        return _invalid_link(request)
+    token = remembered["t"]
+    data = await request.form()
+    values = form_values(data, DETAIL_LABELS)
+    values["otp"] = values["otp"].replace(" ", "")
+    values["postcode"] = values["postcode"].replace(" ", "")
+    form = FormState(values=values)
+    api: httpx.AsyncClient = request.app.state.api
+    try:
+        await call(
+            api,
+            "POST",
+            f"/api/identity/registrations/{registration_id}/complete",
+            json=non_empty(values),
+            headers={"X-Registration-Token": token},
+        )
+    except ServiceUnavailable:
+        form.unavailable()
+        registration = {"registration_id": registration_id, "email": remembered.get("email", "")}
+        return _details_page(request, registration, form, 503)
+    except ApiProblem as problem:
+        if problem.status == 410:
+            return _ended_page(request, registration_id, problem.detail or EXPIRED_MESSAGE, 410)
+        if problem.code == "otp_locked":
+            return _ended_page(request, registration_id, problem.detail, problem.status)
+        if problem.status == 404:
+            return _invalid_link(request)
+        if problem.code == "otp_invalid" and not problem.errors:
+            form.add("otp", problem.detail)
+        else:
+            form.apply_problem(problem, DETAIL_LABELS)
+            if problem.code == "tax_code_mismatch":
+                form.general.insert(0, problem.detail)
+        loaded = await _load(request, registration_id, token)
+        if isinstance(loaded, Response):
+            return loaded
+        return _details_page(request, loaded, form, problem.status)
+
+    _forget(request, registration_id)
+    email = remembered.get("email", "")
+    request.session[PREFILL_EMAIL] = email
+    flash(
+        request,
+        f"Registrazione completata. Ora puoi accedere con l'email {email} e la password che hai scelto."
+        if email
+        else "Registrazione completata. Ora puoi accedere con la tua email e la password che hai scelto.",
+        "success",
+    )
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/registrazione/{registration_id}/codice", response_class=HTMLResponse)
+async def resend_otp(request: Request, registration_id: str) -> Response:
+    remembered = _remembered(request, registration_id) if _valid_id(registration_id) else {}
+    if not remembered:
+        return _invalid_link(request)
+    email = remembered.get("email", "")
+    level, expired = "success", False
+    try:
+        await call(
+            request.app.state.api,
+            "POST",
+            f"/api/identity/registrations/{registration_id}/otp",
+            headers={"X-Registration-Token": remembered["t"]},
+        )
+        message = (
+            f"Ti abbiamo inviato un nuovo codice OTP all'indirizzo {email}."
+            if email
+            else "Ti abbiamo inviato un nuovo codice OTP via email."
+        )
+    except ServiceUnavailable:
+        level, message = "danger", "Il servizio non è al momento disponibile: riprova tra qualche minuto."
+    except ApiProblem as problem:
+        # Identity says how long to wait, or that no more codes can be sent.
+        level, message = "warning", problem.detail
+        if problem.status == 410:
+            _forget(request, registration_id)
+            level, message, expired = "danger", problem.detail or EXPIRED_MESSAGE, True
+        elif problem.status == 404:
+            return _invalid_link(request)
+
+    if is_htmx(request):
+        # Only the status line changes: what the citizen typed in the form stays there.
+        return templates.TemplateResponse(
+            request,
+            "registration/_resend_status.html",
+            {"level": level, "message": message, "expired": expired},
+        )
+    flash(request, message, level)  # type: ignore[arg-type]
+    if expired:
+        return RedirectResponse("/registrazione", status_code=303)
+    return RedirectResponse(f"/registrazione/{registration_id}", status_code=303)
