@@ -8,7 +8,6 @@ import re
 import uuid
 
 import pytest
-from fastapi.routing import APIRoute
 
 from kit.testing.services import running_service
 from kit.testing.tokens import TestIssuer
@@ -37,13 +36,15 @@ async def test_malformed_bodies_never_give_500(service: str, make_database, serv
     app = main.create_app(settings_mod.Settings(database_url=url, **service_env))
     issuer = TestIssuer()
     issuer.install(app)
+    # From the OpenAPI document: included routers do not show up as APIRoute in app.routes.
     routes = [
-        (method, _concrete(route.path))
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods
-        if method in {"POST", "PUT", "PATCH"}
+        (method.upper(), _concrete(path))
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+        if method in {"post", "put", "patch"}
     ]
+    if not routes:
+        pytest.skip(f"{service} has no route that takes a body yet")
     async with running_service(app) as client:
         for method, path in routes:
             for auth in ({}, issuer.headers(role="citizen"), issuer.headers(role="admin")):

@@ -48,7 +48,7 @@ class ServiceCli:
                 host=settings.host,
                 port=settings.port,
                 proxy_headers=True,
-                forwarded_allow_ips="*",
+                forwarded_allow_ips=settings.forwarded_allow_ips,
                 log_config=None,
                 access_log=False,
             )

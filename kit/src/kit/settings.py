@@ -48,6 +48,11 @@ class ServiceSettings(CommonSettings):
     run_relay: bool = True
     run_consumer: bool = True
 
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes: comma-separated
+    # addresses or CIDRs (the gateway), "*" for any. A service deciding by client address
+    # (identity's login throttling) narrows it.
+    forwarded_allow_ips: str = "*"
+
     jwks_url: str = "http://127.0.0.1:8101/api/identity/.well-known/jwks.json"
     jwt_issuer: str = "parkingcaserta-identity"
     jwt_audience: str = "parkingcaserta"

@@ -1,0 +1,40 @@
+"""The signed-in user's own account."""
+
+from fastapi import APIRouter, status
+
+from identity import schemas
+from identity.runtime import ClientAddress, RuntimeDep
+from identity.service import profile
+from kit.deps import CurrentUser, SessionDep
+
+router = APIRouter(prefix="/me", tags=["profilo"])
+
+
+@router.get("", summary="I miei dati")
+async def my_profile(user: CurrentUser, session: SessionDep) -> schemas.Profile:
+    return await profile.get(session, user)
+
+
+@router.patch("", summary="Modifica indirizzo e telefono")
+async def update_my_profile(
+    body: schemas.ProfileUpdate, user: CurrentUser, session: SessionDep
+) -> schemas.Profile:
+    return await profile.update(session, user, body)
+
+
+@router.post("/email", status_code=status.HTTP_202_ACCEPTED, summary="Chiedi di cambiare indirizzo email")
+async def request_email_change(
+    body: schemas.EmailChange,
+    user: CurrentUser,
+    session: SessionDep,
+    rt: RuntimeDep,
+    client_address: ClientAddress,
+) -> schemas.OtpResent:
+    return await profile.request_email_change(session, rt, user, body, client_address)
+
+
+@router.post("/email/confirm", summary="Conferma il nuovo indirizzo email con l'OTP")
+async def confirm_email_change(
+    body: schemas.EmailChangeConfirm, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+) -> schemas.Profile:
+    return await profile.confirm_email_change(session, rt, user, body)

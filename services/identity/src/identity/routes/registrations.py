@@ -1,0 +1,48 @@
+"""Registration sessions (Fase 3)."""
+
+from fastapi import APIRouter, status
+
+from identity import schemas
+from identity.runtime import RegistrationToken, RuntimeDep
+from identity.service import registrations
+from kit.deps import SessionDep
+
+router = APIRouter(prefix="/registrations", tags=["registrazione"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Inizia una registrazione")
+async def start_registration(
+    body: schemas.RegistrationStart, session: SessionDep, rt: RuntimeDep
+) -> schemas.RegistrationStarted:
+    return await registrations.start(session, rt, body)
+
+
+@router.get("/{registration_id}", summary="Stato della sessione di registrazione")
+async def registration_status(
+    registration_id: str, token: RegistrationToken, session: SessionDep, rt: RuntimeDep
+) -> schemas.RegistrationStatus:
+    return await registrations.status(session, rt, registration_id, token)
+
+
+@router.post(
+    "/{registration_id}/otp", status_code=status.HTTP_202_ACCEPTED, summary="Invia un nuovo codice OTP"
+)
+async def resend_otp(
+    registration_id: str, token: RegistrationToken, session: SessionDep, rt: RuntimeDep
+) -> schemas.OtpResent:
+    return await registrations.resend_otp(session, rt, registration_id, token)
+
+
+@router.post(
+    "/{registration_id}/complete",
+    status_code=status.HTTP_201_CREATED,
+    summary="Completa la registrazione con anagrafica e OTP",
+)
+async def complete_registration(
+    registration_id: str,
+    body: schemas.RegistrationComplete,
+    token: RegistrationToken,
+    session: SessionDep,
+    rt: RuntimeDep,
+) -> schemas.UserCreated:
+    return await registrations.complete(session, rt, registration_id, token, body)

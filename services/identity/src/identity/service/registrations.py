@@ -1,0 +1,333 @@
+"""Registration (Fase 3): a session holds the e-mail and the codice fiscale while the citizen
+proves the address with an OTP and fills in the anagrafica."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import delete, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts.events import RegistrationOtpResent, RegistrationStarted, UserRegistered
+from identity import schemas
+from identity.domain import codes
+from identity.domain.emails import email_errors, normalize_email
+from identity.domain.errors import FieldError
+from identity.domain.passwords import new_password_errors
+from identity.domain.personal_details import (
+    clean_text,
+    contact_errors,
+    normalize_phone,
+    personal_details_errors,
+)
+from identity.domain.registration import (
+    OtpPolicy,
+    attempts_left,
+    is_expired,
+    is_locked,
+    privacy_errors,
+    resend_wait_s,
+    seconds_left,
+)
+from identity.domain.tax_code import DeclaredDetails, normalize_tax_code, tax_code_errors, tax_code_mismatches
+from identity.models import Account, RegistrationSession
+from identity.runtime import Runtime
+from identity.service.common import (
+    in_use_problem,
+    taken_fields,
+    utcnow,
+    validation_problem,
+    violated_unique_fields,
+)
+from kit.outbox import emit
+from kit.problems import Problem
+
+log = structlog.get_logger(__name__)
+
+NOT_FOUND = Problem(404, "registration_not_found", "Sessione di registrazione non trovata.")
+EXPIRED = Problem(
+    410,
+    "registration_expired",
+    "La sessione di registrazione è scaduta: inizia una nuova registrazione.",
+)
+LOCKED = Problem(423, "otp_locked", "Troppi tentativi errati: inizia una nuova registrazione.")
+
+
+def otp_policy(rt: Runtime) -> OtpPolicy:
+    s = rt.settings
+    return OtpPolicy(s.otp_max_attempts, timedelta(seconds=s.otp_resend_interval_s), s.otp_resend_max)
+
+
+def resume_url(rt: Runtime, registration_id: uuid.UUID, resume_token: str) -> str:
+    base = rt.settings.public_base_url.rstrip("/")
+    return f"{base}/registrazione/{registration_id}?t={resume_token}"
+
+
+async def start(
+    session: AsyncSession, rt: Runtime, body: schemas.RegistrationStart
+) -> schemas.RegistrationStarted:
+    errors = [
+        *email_errors(body.email),
+        *tax_code_errors(body.tax_code),
+        *new_password_errors(body.password, body.password_confirmation),
+        *privacy_errors(body.privacy_accepted, body.privacy_version, rt.settings.privacy_version),
+    ]
+    if errors:
+        raise validation_problem(errors)
+    email = normalize_email(body.email)
+    tax_code = normalize_tax_code(body.tax_code)
+    password_hash = await rt.passwords.hash(body.password)
+    now = utcnow()
+
+    # An expired or locked session no longer holds its e-mail and codice fiscale.
+    await session.exec(
+        delete(RegistrationSession)
+        .where(
+            or_(
+                func.lower(RegistrationSession.email) == email.lower(),
+                func.upper(RegistrationSession.tax_code) == tax_code,
+            )
+        )
+        .where(or_(RegistrationSession.expires_at <= now, col(RegistrationSession.locked_at).is_not(None)))
+    )
+    if taken := await taken_fields(session, email=email, tax_code=tax_code, now=now):
+        await session.rollback()
+        raise in_use_problem(taken)
+
+    registration_id = uuid.uuid4()
+    otp, resume_token = codes.new_otp(), codes.new_token()
+    key = rt.settings.secret_bytes
+    registration = RegistrationSession(
+        id=registration_id,
+        email=email,
+        tax_code=tax_code,
+        password_hash=password_hash,
+        privacy_version=rt.settings.privacy_version,
+        privacy_accepted_at=now,
+        resume_token_hash=codes.digest(key, f"resume:{registration_id}", resume_token),
+        otp_hash=codes.digest(key, f"otp:{registration_id}", otp),
+        otp_sent_at=now,
+        created_at=now,
+        expires_at=now + timedelta(seconds=rt.settings.registration_ttl_s),
+    )
+    try:
+        session.add(registration)
+        # The unique indexes decide between two registrations racing for the same address.
+        await session.flush()
+        await emit(
+            session,
+            RegistrationStarted(
+                registration_id=registration_id,
+                email=email,
+                otp=otp,
+                resume_url=resume_url(rt, registration_id, resume_token),
+                expires_at=registration.expires_at,
+            ),
+        )
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        if fields := violated_unique_fields(exc):
+            raise in_use_problem(fields) from None
+        raise
+    log.info("registration.started", registration_id=str(registration_id))
+    return schemas.RegistrationStarted(
+        registration_id=registration_id,
+        resume_token=resume_token,
+        expires_at=registration.expires_at,
+        email=email,
+    )
+
+
+async def _live_session(
+    session: AsyncSession, rt: Runtime, registration_id: str, resume_token: str, *, for_update: bool = False
+) -> RegistrationSession:
+    try:
+        sid = uuid.UUID(registration_id)
+    except ValueError:
+        raise NOT_FOUND from None
+    query = select(RegistrationSession).where(RegistrationSession.id == sid)
+    if for_update:
+        query = query.with_for_update()
+    registration = (await session.exec(query)).first()
+    if (
+        registration is None
+        or not resume_token
+        or not codes.matches(
+            rt.settings.secret_bytes, f"resume:{sid}", resume_token, registration.resume_token_hash
+        )
+    ):
+        raise NOT_FOUND
+    if is_expired(registration.expires_at, utcnow()):
+        raise EXPIRED
+    if registration.locked_at is not None:
+        raise LOCKED
+    return registration
+
+
+async def status(
+    session: AsyncSession, rt: Runtime, registration_id: str, resume_token: str
+) -> schemas.RegistrationStatus:
+    registration = await _live_session(session, rt, registration_id, resume_token)
+    return schemas.RegistrationStatus(
+        registration_id=registration.id,
+        email=registration.email,
+        tax_code=registration.tax_code,
+        expires_at=registration.expires_at,
+        seconds_left=seconds_left(registration.expires_at, utcnow()),
+    )
+
+
+async def resend_otp(
+    session: AsyncSession, rt: Runtime, registration_id: str, resume_token: str
+) -> schemas.OtpResent:
+    registration = await _live_session(session, rt, registration_id, resume_token, for_update=True)
+    now = utcnow()
+    wait = resend_wait_s(
+        last_sent_at=registration.otp_sent_at,
+        resends=registration.otp_resends,
+        expires_at=registration.expires_at,
+        now=now,
+        policy=otp_policy(rt),
+    )
+    if wait is not None:
+        detail = (
+            "Hai già richiesto il numero massimo di codici per questa registrazione."
+            if registration.otp_resends >= rt.settings.otp_resend_max
+            else f"Puoi richiedere un nuovo codice tra {wait} secondi."
+        )
+        raise Problem(429, "otp_resend_too_soon", detail, headers={"Retry-After": str(wait)})
+    otp = codes.new_otp()
+    registration.otp_hash = codes.digest(rt.settings.secret_bytes, f"otp:{registration.id}", otp)
+    registration.otp_sent_at = now
+    registration.otp_resends += 1
+    session.add(registration)
+    await emit(
+        session,
+        RegistrationOtpResent(
+            registration_id=registration.id,
+            email=registration.email,
+            otp=otp,
+            resume_url=resume_url(rt, registration.id, resume_token),
+            expires_at=registration.expires_at,
+        ),
+    )
+    await session.commit()
+    log.info("registration.otp_resent", registration_id=str(registration.id))
+    return schemas.OtpResent(expires_at=registration.expires_at)
+
+
+async def _check_otp(session: AsyncSession, rt: Runtime, registration: RegistrationSession, otp: str) -> None:
+    otp = otp.strip()
+    if codes.is_otp_shaped(otp) and codes.matches(
+        rt.settings.secret_bytes, f"otp:{registration.id}", otp, registration.otp_hash
+    ):
+        return
+    policy = otp_policy(rt)
+    registration.otp_wrong_attempts += 1
+    locked = is_locked(registration.otp_wrong_attempts, policy)
+    if locked:
+        # A locked session frees its e-mail and codice fiscale for a new registration.
+        registration.locked_at = utcnow()
+    session.add(registration)
+    await session.commit()
+    log.info("registration.otp_wrong", registration_id=str(registration.id), locked=locked)
+    if locked:
+        raise LOCKED
+    message = (
+        f"Codice OTP non valido. Tentativi rimasti: {attempts_left(registration.otp_wrong_attempts, policy)}."
+    )
+    raise Problem(422, "otp_invalid", message, errors=[FieldError("otp", "otp_invalid", message).as_dict()])
+
+
+async def complete(
+    session: AsyncSession,
+    rt: Runtime,
+    registration_id: str,
+    resume_token: str,
+    body: schemas.RegistrationComplete,
+) -> schemas.UserCreated:
+    registration = await _live_session(session, rt, registration_id, resume_token, for_update=True)
+    await _check_otp(session, rt, registration, body.otp)
+
+    now = utcnow()
+    details = DeclaredDetails(
+        last_name=clean_text(body.last_name),
+        first_name=clean_text(body.first_name),
+        sex=body.sex.strip().upper(),
+        birth_date=body.birth_date,
+        birth_place=clean_text(body.birth_place),
+    )
+    contact = {
+        "address_street": clean_text(body.address_street),
+        "address_number": clean_text(body.address_number),
+        "postcode": clean_text(body.postcode),
+        "municipality": clean_text(body.municipality),
+        "phone": normalize_phone(body.phone) if body.phone and body.phone.strip() else None,
+    }
+    errors = [
+        *personal_details_errors(
+            first_name=details.first_name,
+            last_name=details.last_name,
+            sex=details.sex,
+            birth_date=details.birth_date,
+            birth_place=details.birth_place,
+            today=now.date(),
+        ),
+        *contact_errors(contact),
+    ]
+    if errors:
+        raise validation_problem(errors)
+    if mismatches := tax_code_mismatches(registration.tax_code, details):
+        raise Problem(
+            422,
+            "tax_code_mismatch",
+            "I dati anagrafici non corrispondono al codice fiscale.",
+            errors=[e.as_dict() for e in mismatches],
+        )
+
+    account = Account(
+        email=registration.email,
+        tax_code=registration.tax_code,
+        password_hash=registration.password_hash,
+        role="citizen",
+        first_name=details.first_name,
+        last_name=details.last_name,
+        sex=details.sex,
+        birth_date=details.birth_date,
+        birth_place=details.birth_place,
+        privacy_version=registration.privacy_version,
+        privacy_accepted_at=registration.privacy_accepted_at,
+        created_at=now,
+        updated_at=now,
+        password_changed_at=now,
+        **contact,
+    )
+    try:
+        session.add(account)
+        await session.delete(registration)
+        await session.flush()
+        await emit(
+            session,
+            UserRegistered(
+                user_id=account.id,
+                email=account.email,
+                tax_code=account.tax_code or "",
+                first_name=account.first_name or "",
+                last_name=account.last_name or "",
+                role="citizen",
+                registered_at=now,
+            ),
+        )
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        if fields := violated_unique_fields(exc):
+            raise in_use_problem(fields) from None
+        raise
+    log.info("registration.completed", registration_id=str(registration.id), user_id=str(account.id))
+    return schemas.UserCreated(user_id=account.id)

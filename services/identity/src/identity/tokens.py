@@ -1,0 +1,172 @@
+"""Access tokens: ES256 JWTs signed with keys every replica shares (stored in the database,
+their private half encrypted), and the JWKS that every service verifies them with."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from joserfc import jwt
+from joserfc.jwk import ECKey
+from sqlalchemy import text, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from identity.domain.key_schedule import ScheduledKey, published_kids, signing_kid
+from identity.models import SigningKey
+from identity.settings import Settings
+from kit.db import Database
+from kit.problems import Problem
+
+log = structlog.get_logger(__name__)
+
+ALGORITHM = "ES256"
+# Serialises the creation of the very first key between replicas starting together.
+_FIRST_KEY_LOCK = 0x1D3_4B1C
+
+SIGNING_UNAVAILABLE = Problem(
+    503, "signing_unavailable", "L'accesso non è al momento disponibile. Riprova tra qualche minuto."
+)
+
+
+class _KeyCipher:
+    """AES-GCM with a key derived from SECRET_KEY; the kid is bound as associated data."""
+
+    def __init__(self, secret: bytes) -> None:
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"parkingcaserta identity signing keys v1"
+        ).derive(secret)
+        self._aead = AESGCM(key)
+
+    def seal(self, kid: str, jwk: dict[str, Any]) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, json.dumps(jwk).encode(), kid.encode())
+        return base64.b64encode(nonce + sealed).decode()
+
+    def open(self, kid: str, sealed: str) -> dict[str, Any]:
+        raw = base64.b64decode(sealed)
+        return json.loads(self._aead.decrypt(raw[:12], raw[12:], kid.encode()))
+
+
+def _schedule(rows: list[SigningKey]) -> list[ScheduledKey]:
+    return [ScheduledKey(r.kid, r.activates_at) for r in rows]
+
+
+class SigningKeys:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._cipher = _KeyCipher(settings.secret_bytes)
+        self._rows: list[SigningKey] = []
+        self._private: dict[str, ECKey] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def active_kid(self) -> str | None:
+        return signing_kid(_schedule(self._rows), datetime.now(UTC))
+
+    async def _usable_rows(self, session: AsyncSession) -> list[SigningKey]:
+        query = select(SigningKey).where(col(SigningKey.revoked_at).is_(None))
+        return list((await session.exec(query)).all())
+
+    async def load(self, db: Database) -> None:
+        """Read the keys, creating the first one on the very first start."""
+        async with self._lock, db.session() as session:
+            rows = await self._usable_rows(session)
+            if signing_kid(_schedule(rows), datetime.now(UTC)) is None:
+                await session.exec(text("SELECT pg_advisory_xact_lock(:id)"), params={"id": _FIRST_KEY_LOCK})
+                rows = await self._usable_rows(session)
+                if signing_kid(_schedule(rows), datetime.now(UTC)) is None:
+                    rows.append(self._new_key(session, activates_at=datetime.now(UTC)))
+                await session.commit()
+            for row in rows:
+                if row.kid not in self._private:
+                    self._open(row)
+            self._rows = rows
+
+    def _open(self, row: SigningKey) -> None:
+        try:
+            self._private[row.kid] = ECKey.import_key(self._cipher.open(row.kid, row.private_jwk_encrypted))
+        except (InvalidTag, ValueError) as exc:
+            # Another SECRET_KEY encrypted it: this replica is misconfigured, or the secret
+            # was changed (then `rotate-signing-key --immediately` replaces the keys).
+            log.error("signing_key.unreadable", kid=row.kid, error=type(exc).__name__)
+
+    def _new_key(self, session: AsyncSession, *, activates_at: datetime) -> SigningKey:
+        kid = uuid.uuid4().hex
+        key = ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig", "alg": ALGORITHM})
+        row = SigningKey(
+            kid=kid,
+            algorithm=ALGORITHM,
+            public_jwk=key.as_dict(private=False),
+            private_jwk_encrypted=self._cipher.seal(kid, key.as_dict(private=True)),
+            activates_at=activates_at,
+        )
+        session.add(row)
+        self._private[kid] = key
+        log.info("signing_key.created", kid=kid, activates_at=activates_at.isoformat())
+        return row
+
+    async def rotate(self, db: Database, *, immediately: bool = False) -> SigningKey:
+        """A new key, published now and signing once every verifier has had time to fetch it;
+        ``immediately`` (a leaked key) activates it at once and revokes every other key."""
+        now = datetime.now(UTC)
+        async with db.session() as session:
+            if immediately:
+                await session.exec(
+                    update(SigningKey).where(col(SigningKey.revoked_at).is_(None)).values(revoked_at=now)
+                )
+            delay = 0 if immediately else self.settings.signing_key_prepublish_s
+            row = self._new_key(session, activates_at=now + timedelta(seconds=delay))
+            await session.commit()
+        await self.load(db)
+        return row
+
+    async def jwks(self, session: AsyncSession) -> dict[str, Any]:
+        rows = await self._usable_rows(session)
+        keep = timedelta(seconds=self.settings.superseded_key_published_s)
+        published = published_kids(_schedule(rows), datetime.now(UTC), keep)
+        ordered = sorted(rows, key=lambda r: r.activates_at, reverse=True)
+        return {"keys": [r.public_jwk for r in ordered if r.kid in published]}
+
+    async def signing_key(self, db: Database) -> ECKey:
+        if not self._rows:
+            await self.load(db)
+        kid = self.active_kid
+        key = self._private.get(kid) if kid else None
+        if key is None:
+            raise SIGNING_UNAVAILABLE
+        return key
+
+    async def issue_access_token(
+        self,
+        db: Database,
+        *,
+        user_id: uuid.UUID,
+        role: str,
+        email: str,
+        now: float | None = None,
+    ) -> str:
+        key = await self.signing_key(db)
+        issued_at = int(now if now is not None else time.time())
+        claims = {
+            "iss": self.settings.jwt_issuer,
+            "aud": self.settings.jwt_audience,
+            "sub": str(user_id),
+            "role": role,
+            "email": email,
+            "iat": issued_at,
+            "exp": issued_at + self.settings.access_token_ttl_s,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode({"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}, claims, key)
