@@ -99,6 +99,9 @@ class Consumer:
         self.consumer_tag: str | None = None
         self.handled = 0
         self.dead_lettered = 0
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def declare(self) -> None:
         """Declare the whole topology of this service in one place (idempotent)."""
@@ -146,12 +149,18 @@ class Consumer:
         self.consumer_tag = await self.queue.consume(self._on_message)
         log.info("consumer.started", queue=self.topology.queue, keys=self.handlers.routing_keys)
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Stop taking messages, let the ones in hand finish (so they are acked, not
+        redelivered), then close the channel."""
         if self.queue is not None and self.consumer_tag is not None:
             try:
                 await self.queue.cancel(self.consumer_tag)
             except Exception as exc:  # the channel may already be gone on shutdown
                 log.debug("consumer.cancel_failed", error=repr(exc))
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace_s)
+        except TimeoutError:
+            log.warning("consumer.stopped_with_messages_in_hand", count=self._inflight)
         if self.channel is not None and not self.channel.is_closed:
             await self.channel.close()
 
@@ -166,6 +175,16 @@ class Consumer:
         await channel.close()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            await self._process(message)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def _process(self, message: AbstractIncomingMessage) -> None:
         attempt = int((message.headers or {}).get("x-attempt", 1))
         try:
             envelope = Envelope.model_validate_json(message.body)

@@ -62,10 +62,14 @@ def asyncpg_dsn(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, pool_pre_ping: bool = True, echo: bool = False
+    ) -> None:
+        # pre-ping costs a round trip per transaction but hides connections that a database
+        # restart killed; turn it off only where that trade is measured to matter.
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pool_pre_ping, echo=echo
         )
         self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 

@@ -4,20 +4,20 @@ publishes committed events and marks them sent only after the broker confirmed t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
+import asyncpg
 import structlog
-from sqlalchemy import select, update
-from sqlalchemy.engine import Row
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope, Event
 from kit.correlation import causation_id, current_correlation_id
-from kit.db import OUTBOX_CHANNEL, Database, outbox_table
+from kit.db import OUTBOX_CHANNEL, Database, asyncpg_dsn, outbox_table
 from kit.messaging import Broker
-from kit.wakeup import NotifyWakeup, notify
+from kit.wakeup import NotifyWakeup
 
 log = structlog.get_logger(__name__)
 
@@ -29,20 +29,42 @@ async def emit(session: AsyncSession, event: Event) -> Envelope:
     row becomes visible, and never for a rolled-back one.
     """
     envelope = Envelope.wrap(event, correlation_id=current_correlation_id(), causation_id=causation_id.get())
-    await session.exec(
-        outbox_table.insert().values(
+    inserted = (
+        outbox_table.insert()
+        .values(
             event_id=envelope.event_id,
             routing_key=envelope.routing_key,
             body=envelope.model_dump(mode="json"),
         )
+        .returning(outbox_table.c.id)
+        .cte("inserted")
     )
-    await notify(session, OUTBOX_CHANNEL)
+    # One round trip: the row and its NOTIFY.
+    await session.exec(
+        select(text("pg_notify(:channel, '')")).select_from(inserted),
+        params={"channel": OUTBOX_CHANNEL},
+    )
     return envelope
 
 
+# The database's clock decides what is due, so clock skew between hosts cannot delay a send.
+_CLAIM = """
+UPDATE outbox SET sent_at = now()
+WHERE id IN (
+    SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= now()
+    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING id, event_id, routing_key, attempts, body::text AS body,
+    body->>'correlation_id' AS correlation_id, body->>'type' AS type
+"""
+_RESCHEDULE = """
+UPDATE outbox SET sent_at = NULL, attempts = attempts + 1, last_error = $3,
+    next_attempt_at = now() + make_interval(secs => $2)
+WHERE id = $1
+"""
+
 # Called after a batch was published and before it is marked sent: lets tests simulate a
 # relay that dies in between.
-AfterPublishHook = Callable[[Sequence[Row[Any]]], Awaitable[None]]
+AfterPublishHook = Callable[[Sequence[asyncpg.Record]], Awaitable[None]]
 
 
 class OutboxRelay:
@@ -65,34 +87,35 @@ class OutboxRelay:
         self.retry_max_s = retry_max_s
         self.after_publish = after_publish
         self._wakeup = NotifyWakeup(db.url, OUTBOX_CHANNEL)
+        self._conn: asyncpg.Connection | None = None
 
     def _backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.retry_max_s, self.retry_base_s * 2 ** max(attempts - 1, 0)))
 
     async def relay_once(self) -> int:
-        """Publish one batch of due rows; returns how many were confirmed."""
-        async with self.db.engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    select(outbox_table)
-                    .where(outbox_table.c.sent_at.is_(None))
-                    .where(outbox_table.c.next_attempt_at <= datetime.now(UTC))
-                    .order_by(outbox_table.c.id)
-                    .limit(self.batch_size)
-                    # A second relay skips the rows this one holds instead of sending them too.
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+        """Publish one batch of due rows; returns how many were confirmed.
+
+        One statement claims the batch and marks it sent; the transaction commits only after
+        the broker confirmed, so a relay dying in between leaves the rows unsent (they are
+        published again: consumers' inboxes absorb the duplicate), never lost.
+        """
+        if self._conn is None or self._conn.is_closed():
+            # Its own connection: never queued behind the service's request transactions.
+            self._conn = await asyncpg.connect(asyncpg_dsn(self.db.url))
+        conn = self._conn
+        async with conn.transaction():
+            rows = sorted(await conn.fetch(_CLAIM, self.batch_size), key=lambda r: r["id"])
             if not rows:
                 return 0
             results = await asyncio.gather(
                 *(
+                    # Published as stored: emit wrote a validated envelope.
                     self.broker.publish(
-                        Envelope.model_validate(row.body).model_dump_json().encode(),
-                        routing_key=row.routing_key,
-                        message_id=str(row.event_id),
-                        correlation_id=row.body.get("correlation_id"),
-                        event_type=row.body.get("type", ""),
+                        row["body"].encode(),
+                        routing_key=row["routing_key"],
+                        message_id=str(row["event_id"]),
+                        correlation_id=row["correlation_id"],
+                        event_type=row["type"] or "",
                     )
                     for row in rows
                 ),
@@ -100,33 +123,21 @@ class OutboxRelay:
             )
             if self.after_publish is not None:
                 await self.after_publish(rows)
-            now = datetime.now(UTC)
-            sent = [row.id for row, res in zip(rows, results, strict=True) if res is None]
-            if sent:
-                await conn.execute(
-                    update(outbox_table).where(outbox_table.c.id.in_(sent)).values(sent_at=now)
+            failed = [(row, exc) for row, exc in zip(rows, results, strict=True) if exc is not None]
+            for row, exc in failed:
+                log.warning(
+                    "outbox.publish_failed",
+                    event_id=str(row["event_id"]),
+                    routing_key=row["routing_key"],
+                    attempts=row["attempts"] + 1,
+                    error=repr(exc),
                 )
-            for row, res in zip(rows, results, strict=True):
-                if isinstance(res, BaseException):
-                    log.warning(
-                        "outbox.publish_failed",
-                        event_id=str(row.event_id),
-                        routing_key=row.routing_key,
-                        attempts=row.attempts + 1,
-                        error=repr(res),
-                    )
-                    await conn.execute(
-                        update(outbox_table)
-                        .where(outbox_table.c.id == row.id)
-                        .values(
-                            attempts=row.attempts + 1,
-                            next_attempt_at=now + self._backoff(row.attempts + 1),
-                            last_error=repr(res)[:2000],
-                        )
-                    )
+                delay = self._backoff(row["attempts"] + 1).total_seconds()
+                await conn.execute(_RESCHEDULE, row["id"], delay, repr(exc)[:2000])
+        sent = len(rows) - len(failed)
         if sent:
-            log.debug("outbox.sent", count=len(sent))
-        return len(sent)
+            log.debug("outbox.sent", count=sent)
+        return sent
 
     async def run(self) -> None:
         """Relay forever: wake on NOTIFY, poll as a fallback, never drop a row."""
@@ -149,3 +160,6 @@ class OutboxRelay:
 
     async def close(self) -> None:
         await self._wakeup.close()
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()

@@ -38,7 +38,8 @@ class ServiceSettings(CommonSettings):
     # Prefixes every queue this service declares, so that test runs never share queues.
     queue_prefix: str = ""
 
-    consumer_prefetch: int = 32
+    # At most the database pool (10 + 10 overflow) shared with requests: more would only queue.
+    consumer_prefetch: int = 8
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_base_ms: int = Field(default=1000, ge=1)
     relay_batch_size: int = 200
