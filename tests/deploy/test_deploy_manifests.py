@@ -562,7 +562,7 @@ def test_compose_mail_catcher_runs_in_development_mode(compose: dict[str, Any]) 
     assert devmail["environment"]["ENVIRONMENT"] == "development"
     assert compose["services"]["notifications"]["environment"]["SMTP_HOST"] == "devmail"
     assert compose["services"]["notifications"]["environment"]["SMTP_PORT"] == str(
-        devmail["environment"]["SMTP_PORT"]
+        devmail["environment"]["DEVMAIL_SMTP_PORT"]
     )
 
 

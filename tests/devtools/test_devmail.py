@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
+from pathlib import Path
 
 import aiosmtplib
 import httpx
@@ -14,14 +17,14 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from devtools.devmail import DevmailSettings, Mailbox, create_app
-from devtools.processes import free_ports
+from devtools.processes import ManagedProcess, ProcessDied, free_ports, stop_all, wait_for_http
 
 
 @pytest.fixture
 async def catcher() -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
     """The catcher app with its SMTP server on a free port; an HTTP client on the app."""
     (smtp_port,) = free_ports(1)
-    settings = DevmailSettings(environment="test", smtp_port=smtp_port)
+    settings = DevmailSettings(environment="test", devmail_smtp_port=smtp_port)
     app = create_app(settings, Mailbox(capacity=3))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
@@ -150,7 +153,7 @@ def test_command_exits_with_an_error_in_production() -> None:
     smtp_port, http_port = free_ports(2)
     env = os.environ | {
         "ENVIRONMENT": "production",
-        "SMTP_PORT": str(smtp_port),
+        "DEVMAIL_SMTP_PORT": str(smtp_port),
         "DEVMAIL_PORT": str(http_port),
     }
 
@@ -160,3 +163,115 @@ def test_command_exits_with_an_error_in_production() -> None:
 
     assert result.returncode == 2
     assert "ENVIRONMENT=production" in result.stderr
+
+
+# ------------------------------------------------------------ its own address, not SMTP_HOST/SMTP_PORT
+# SMTP_HOST/SMTP_PORT tell the services where to send mail and may point at a real relay; the
+# catcher listens on DEVMAIL_SMTP_HOST/DEVMAIL_SMTP_PORT, so `make run` starts either way.
+
+DEVMAIL_VARIABLES = ("DEVMAIL_SMTP_HOST", "DEVMAIL_SMTP_PORT", "DEVMAIL_HOST", "DEVMAIL_PORT")
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port another server listens on (the relay, or anything else on this machine)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def test_settings_ignore_the_services_smtp_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in DEVMAIL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SMTP_HOST", "smtp.comune-caserta.example")
+    monkeypatch.setenv("SMTP_PORT", "587")
+
+    settings = DevmailSettings(_env_file=None)
+
+    assert (settings.devmail_smtp_host, settings.devmail_smtp_port) == ("127.0.0.1", 1025)
+    assert (settings.devmail_host, settings.devmail_port) == ("127.0.0.1", 8025)
+
+
+def test_settings_read_the_catchers_own_smtp_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_HOST", "smtp.comune-caserta.example")
+    monkeypatch.setenv("SMTP_PORT", "587")
+    monkeypatch.setenv("DEVMAIL_SMTP_HOST", "0.0.0.0")
+    monkeypatch.setenv("DEVMAIL_SMTP_PORT", "2525")
+
+    settings = DevmailSettings(_env_file=None)
+
+    assert (settings.devmail_smtp_host, settings.devmail_smtp_port) == ("0.0.0.0", 2525)
+
+
+def test_default_smtp_address_is_where_notifications_sends_by_default() -> None:
+    from notifications.settings import Settings as NotificationsSettings
+
+    catcher = DevmailSettings.model_fields
+    sender = NotificationsSettings.model_fields
+
+    assert catcher["devmail_smtp_host"].default == sender["smtp_host"].default == "127.0.0.1"
+    assert catcher["devmail_smtp_port"].default == sender["smtp_port"].default == 1025
+
+
+def _catcher_process(tmp_path: Path, env: dict[str, str]) -> ManagedProcess:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "DEVMAIL_"))}
+    return ManagedProcess(
+        name="devmail",
+        args=[sys.executable, "-m", "devtools.devmail"],
+        env=inherited | {"ENVIRONMENT": "test", "LOG_JSON": "true"} | env,
+        log_path=tmp_path / "devmail.log",
+        cwd=tmp_path,  # no .env of the repository
+    ).start()
+
+
+async def test_catcher_starts_on_its_own_address_when_smtp_port_is_taken(
+    tmp_path: Path, taken_port: int
+) -> None:
+    smtp_port, http_port = free_ports(2)
+    process = _catcher_process(
+        tmp_path,
+        {
+            # The services' relay: its port is taken by another server, as a real relay's would be.
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(taken_port),
+            "DEVMAIL_SMTP_HOST": "127.0.0.1",
+            "DEVMAIL_SMTP_PORT": str(smtp_port),
+            "DEVMAIL_HOST": "127.0.0.1",
+            "DEVMAIL_PORT": str(http_port),
+        },
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", timeout=5.0) as client:
+            await wait_for_http(client, "/health/live", watch=[process], timeout_s=30)
+            await aiosmtplib.send(
+                email("mario@example.it", "Benvenuto"), hostname="127.0.0.1", port=smtp_port
+            )
+            listed = (await client.get("/api/messages")).json()
+    finally:
+        await asyncio.to_thread(stop_all, [process])
+
+    assert [m["subject"] for m in listed] == ["Benvenuto"]
+    assert f'"smtp": "127.0.0.1:{smtp_port}"' in process.tail()
+
+
+async def test_catcher_stops_when_its_own_smtp_port_is_taken(tmp_path: Path, taken_port: int) -> None:
+    """The conflict the previous test avoids is real: a taken port stops the catcher."""
+    (http_port,) = free_ports(1)
+    process = _catcher_process(
+        tmp_path,
+        {
+            "DEVMAIL_SMTP_HOST": "127.0.0.1",
+            "DEVMAIL_SMTP_PORT": str(taken_port),
+            "DEVMAIL_PORT": str(http_port),
+        },
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", timeout=5.0) as client:
+            with pytest.raises(ProcessDied):
+                await wait_for_http(client, "/health/live", watch=[process], timeout_s=30)
+    finally:
+        await asyncio.to_thread(stop_all, [process])
+
+    assert process.exit_code != 0
+    assert "address already in use" in process.tail(200)

@@ -3,8 +3,10 @@ web page (in Italian) and JSON API to read them. Never runs in production.
 
     python -m devtools.devmail
 
-SMTP on SMTP_HOST:SMTP_PORT (127.0.0.1:1025), HTTP on DEVMAIL_HOST:DEVMAIL_PORT
-(127.0.0.1:8025), also reachable through the gateway at /dev/mail in development.
+SMTP on DEVMAIL_SMTP_HOST:DEVMAIL_SMTP_PORT (127.0.0.1:1025), HTTP on DEVMAIL_HOST:DEVMAIL_PORT
+(127.0.0.1:8025), also reachable through the gateway at /dev/mail in development. SMTP_HOST and
+SMTP_PORT are not read here: they tell the services where to send mail (this catcher by default,
+or a real relay), so pointing them elsewhere does not move the catcher.
 
 JSON API: GET /api/messages (newest first, optional ?to=address), GET /api/messages/{id},
 DELETE /api/messages.
@@ -38,6 +40,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from devtools.services import DEVMAIL_PORT, SMTP_PORT
 from kit.logging import configure_logging
 
 log = structlog.get_logger("devmail")
@@ -54,13 +57,17 @@ _PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 
 
 class DevmailSettings(BaseSettings):
+    """Every address is the catcher's own (DEVMAIL_*): SMTP_HOST/SMTP_PORT, shared with the
+    services (and .env), may point at a real relay and are ignored here."""
+
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
+    # Where the catcher listens for SMTP; the services' default SMTP_HOST:SMTP_PORT.
+    devmail_smtp_host: str = "127.0.0.1"
+    devmail_smtp_port: int = SMTP_PORT
     devmail_host: str = "127.0.0.1"
-    devmail_port: int = 8025
+    devmail_port: int = DEVMAIL_PORT
     devmail_max_messages: int = 1000
     log_level: str = "INFO"
     log_json: bool = True
@@ -230,8 +237,8 @@ def create_app(settings: DevmailSettings, mailbox: Mailbox | None = None) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         controller = Controller(
             CatchAllHandler(mailbox),
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
+            hostname=settings.devmail_smtp_host,
+            port=settings.devmail_smtp_port,
             enable_SMTPUTF8=True,
             auth_require_tls=False,
             authenticator=_accept_any_login,
@@ -239,7 +246,7 @@ def create_app(settings: DevmailSettings, mailbox: Mailbox | None = None) -> Fas
         controller.start()
         log.info(
             "devmail.started",
-            smtp=f"{settings.smtp_host}:{settings.smtp_port}",
+            smtp=f"{settings.devmail_smtp_host}:{settings.devmail_smtp_port}",
             http=f"http://{settings.devmail_host}:{settings.devmail_port}/",
         )
         try:

@@ -45,7 +45,7 @@ class StackStartError(RuntimeError):
 class Stack:
     url: str  # the gateway: what a browser uses
     mail_url: str  # the mail catcher's own HTTP address (JSON API under /api/messages)
-    smtp_host: str
+    smtp_host: str  # the mail catcher's SMTP address (its DEVMAIL_SMTP_*, the services' SMTP_*)
     smtp_port: int
     ports: dict[str, int]  # gateway, portal, devmail, smtp and one per service
     env: dict[str, str]  # settings shared by every process (without the inherited environment)
@@ -150,8 +150,11 @@ async def running_stack(
         "PUBLIC_BASE_URL": gateway_url,
         "API_BASE_URL": gateway_url,
         "JWKS_URL": f"http://{host}:{ports['identity']}/api/identity/.well-known/jwks.json",
+        # The services send to the catcher; the catcher listens on its own DEVMAIL_SMTP_* address.
         "SMTP_HOST": host,
         "SMTP_PORT": str(ports["smtp"]),
+        "DEVMAIL_SMTP_HOST": host,
+        "DEVMAIL_SMTP_PORT": str(ports["smtp"]),
         "DEVMAIL_HOST": host,
         "DEVMAIL_PORT": str(ports["devmail"]),
         "GATEWAY_HOST": host,
