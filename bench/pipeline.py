@@ -57,7 +57,7 @@ class KitPipeline(Contender):
 
         handlers = EventHandlers()
 
-        @handlers.on(UserRegistered)
+        @handlers.on(UserRegistered, name="bench.apply")
         async def apply(session: Any, event: UserRegistered, envelope: Envelope) -> None:
             entered = now()
             await session.execute(

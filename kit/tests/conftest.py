@@ -34,7 +34,7 @@ async def make_pipeline(make_database, amqp_url: str, exchange_name: str) -> Asy
         await create_tables(consumer_url, kit_metadata, effects_metadata)
         if handlers is None:
             handlers = EventHandlers()
-            handlers.on(UserRegistered)(record_effect)
+            handlers.add(UserRegistered, "effects.record", record_effect)
         pipeline = Pipeline(
             Database(producer_url),
             Database(consumer_url),

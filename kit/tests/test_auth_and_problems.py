@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from kit.app import create_service_app
 from kit.deps import CurrentUser, Operator
+from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from kit.testing.services import running_service
 from kit.testing.tokens import TestIssuer
@@ -54,7 +55,9 @@ async def client(make_database, service_env, issuer: TestIssuer) -> AsyncIterato
     settings = ServiceSettings(
         service_name="kitauth", api_prefix="/api/kitauth", database_url=url, **service_env
     )
-    app = create_service_app(settings, title="t", description="d", routers=[router])
+    app = create_service_app(
+        ServiceRuntime.from_settings(settings), title="t", description="d", routers=[router]
+    )
     issuer.install(app)
     async with running_service(app) as c:
         yield c

@@ -15,9 +15,10 @@ from contracts.events import UserRegistered
 from kit.app import create_service_app
 from kit.consumer import EventHandlers
 from kit.correlation import causation_id, correlation_id
-from kit.deps import SessionDep
+from kit.deps import UnitOfWorkDep
 from kit.logging import configure_logging
 from kit.outbox import emit
+from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
 from kit.testing.pipeline import record_effect, registered
 from kit.testing.services import running_service
@@ -26,10 +27,9 @@ router = APIRouter()
 
 
 @router.post("/users", status_code=201)
-async def create_user(session: SessionDep) -> dict[str, str]:
+async def create_user(session: UnitOfWorkDep) -> dict[str, str]:
     structlog.get_logger("test").info("user.creating")
     envelope = await emit(session, registered(uuid.uuid4(), "correlato@example.it"))
-    await session.commit()
     return {"event_id": str(envelope.event_id)}
 
 
@@ -44,7 +44,7 @@ async def test_correlation_id_flows_from_request_to_event_to_consumer_logs(
         await record_effect(session, event, envelope)
 
     handlers = EventHandlers()
-    handlers.on(UserRegistered)(handler)
+    handlers.add(UserRegistered, "effects.record", handler)
     pipeline = await make_pipeline(handlers)
     await pipeline.start_consumer()
 
@@ -54,7 +54,9 @@ async def test_correlation_id_flows_from_request_to_event_to_consumer_logs(
         database_url=pipeline.producer_db.url,
         **{**service_env, "events_exchange": pipeline.exchange},
     )
-    app = create_service_app(settings, title="t", description="d", routers=[router])
+    app = create_service_app(
+        ServiceRuntime.from_settings(settings), title="t", description="d", routers=[router]
+    )
     async with running_service(app) as client:
         configure_logging("corr", "INFO", json=True)
         capsys.readouterr()

@@ -83,7 +83,7 @@ async def test_handler_failing_on_first_delivery_is_retried_and_applied_once(mak
             raise RuntimeError("transient failure")
 
     handlers = EventHandlers()
-    handlers.on(UserRegistered)(flaky)
+    handlers.add(UserRegistered, "effects.record", flaky)
     pipeline = await make_pipeline(handlers)
     await pipeline.start_consumer()
     pipeline.run_relay(pipeline.relay(await pipeline.broker()))
@@ -142,7 +142,7 @@ async def test_poison_message_is_dead_lettered_after_configured_attempts_and_oth
         await record_effect(session, event, envelope)
 
     handlers = EventHandlers()
-    handlers.on(UserRegistered)(picky)
+    handlers.add(UserRegistered, "effects.record", picky)
     pipeline = await make_pipeline(handlers, max_attempts=3)
     await pipeline.start_consumer()
     pipeline.run_relay(pipeline.relay(await pipeline.broker()))

@@ -1,6 +1,6 @@
-"""The application factory every service is built with: lifespan (database, broker, outbox
-relay, consumer), health, metrics, correlation ids, problem responses, OpenAPI under the
-service's gateway prefix."""
+"""The application factory every service is built with: lifespan (broker, outbox relay,
+consumer, job scheduler, the service's own workers), health, metrics, correlation ids, problem
+responses, OpenAPI under the service's gateway prefix."""
 
 from __future__ import annotations
 
@@ -19,38 +19,51 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from kit.auth import TokenVerifier
 from kit.consumer import Consumer, EventHandlers, Topology
 from kit.correlation import CorrelationMiddleware
-from kit.db import Database
+from kit.jobs import Job, JobScheduler
 from kit.logging import configure_logging
 from kit.messaging import Broker
 from kit.outbox import OutboxRelay
 from kit.problems import install_problem_handlers, problem_response
-from kit.settings import ServiceSettings
+from kit.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 
-Hook = Callable[[FastAPI], Awaitable[None]]
+# A coroutine that runs on every replica for the app's lifetime (a mail sender, a key reload).
+Worker = Callable[[], Awaitable[None]]
 
 
 def create_service_app(
-    settings: ServiceSettings,
+    runtime: ServiceRuntime,
     *,
     title: str,
     description: str,
     routers: Sequence[APIRouter] = (),
     handlers: EventHandlers | None = None,
-    on_startup: Sequence[Hook] = (),
-    on_shutdown: Sequence[Hook] = (),
-    background: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    jobs: Sequence[Job] = (),
+    workers: Sequence[Worker] = (),
 ) -> FastAPI:
-    """Build a service. ``background`` coroutines run for the app's lifetime (schedulers)."""
+    """Build a service from what its wiring point built. ``jobs`` run once per period across
+    replicas; ``workers`` run on every replica."""
+    settings = runtime.settings
     prefix = settings.api_prefix
+    registry = CollectorRegistry()
+    scheduler = (
+        JobScheduler(
+            runtime.db,
+            jobs,
+            clock=runtime.clock,
+            poll_interval_s=settings.jobs_poll_interval_s,
+            registry=registry,
+        )
+        if jobs
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
-        db = Database(settings.database_url)
+        db = runtime.db
         broker = Broker(settings.amqp_url, settings.events_exchange, connection_name=settings.service_name)
-        app.state.db = db
         app.state.broker = broker
         app.state.consumer = None
         app.state.relay = None
@@ -85,10 +98,13 @@ def create_service_app(
                 app.state.relay = relay
                 await relay.run()
 
-        for hook in on_startup:
-            await hook(app)
+        await runtime.start()
         tasks.append(asyncio.create_task(start_messaging(), name="messaging"))
-        tasks.extend(asyncio.create_task(job(app), name=job.__name__) for job in background)
+        if scheduler is not None and settings.run_jobs:
+            tasks.append(asyncio.create_task(scheduler.run(), name="jobs"))
+        tasks.extend(
+            asyncio.create_task(worker(), name=getattr(worker, "__name__", "worker")) for worker in workers
+        )
         log.info("service.started", prefix=prefix)
         try:
             yield
@@ -98,8 +114,7 @@ def create_service_app(
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-            for hook in on_shutdown:
-                await hook(app)
+            await runtime.stop()
             if app.state.consumer is not None:
                 await app.state.consumer.stop()
             if app.state.relay is not None:
@@ -117,7 +132,11 @@ def create_service_app(
         redoc_url=None,
         openapi_url=f"{prefix}/openapi.json",
     )
+    # The one object a route needs from the app: typed access through kit.runtime.
+    app.state.runtime = runtime
     app.state.settings = settings
+    app.state.db = runtime.db
+    app.state.scheduler = scheduler
     app.state.expects_consumer = bool(handlers and handlers.routing_keys and settings.run_consumer)
     app.state.verifier = TokenVerifier(
         settings.jwks_url,
@@ -159,7 +178,6 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix=prefix)
 
-    registry = CollectorRegistry()
     _messaging_metrics(app, registry)
     Instrumentator(
         registry=registry, excluded_handlers=[f"{prefix}/health/.*", f"{prefix}/metrics"]

@@ -25,6 +25,7 @@ from contracts.registry import parse_payload
 from kit.correlation import bind
 from kit.db import Database, inbox_table
 from kit.messaging import Broker
+from kit.worker import Backoff
 
 log = structlog.get_logger(__name__)
 
@@ -32,19 +33,33 @@ E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 
 
+class DuplicateHandlerName(ValueError):
+    pass
+
+
 @dataclass
 class EventHandlers:
     """The one place where a service declares which events it handles.
 
+    Each handler has an explicit name, its inbox key: renaming or moving the Python function
+    changes nothing, and a name used twice in a service fails when the handlers are built.
     Handlers receive an open session; the consumer commits it together with the inbox row.
     """
 
     handlers: dict[str, list[tuple[str, Handler]]] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
 
-    def on(self, event_cls: type[E]) -> Callable[[Handler], Handler]:
+    def add(self, event_cls: type[Event], name: str, fn: Handler) -> None:
+        if not name or len(name) > 200:
+            raise ValueError(f"handler name must be 1-200 characters: {name!r}")
+        if name in self.names:
+            raise DuplicateHandlerName(f"two event handlers are named {name!r}")
+        self.names.add(name)
+        self.handlers.setdefault(event_cls.routing_key(), []).append((name, fn))
+
+    def on(self, event_cls: type[E], *, name: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
-            name = f"{fn.__module__}.{fn.__qualname__}"
-            self.handlers.setdefault(event_cls.routing_key(), []).append((name, fn))
+            self.add(event_cls, name, fn)
             return fn
 
         return register
@@ -71,7 +86,8 @@ class Topology:
 
     def retry_delays_ms(self) -> list[int]:
         """Exponential back-off: one delay queue per retry (per-queue TTLs never block)."""
-        return [self.retry_base_ms * 2**i for i in range(self.max_attempts - 1)]
+        backoff = Backoff(self.retry_base_ms)
+        return [int(backoff.delay(attempt)) for attempt in range(1, self.max_attempts)]
 
     def retry_queue(self, delay_ms: int) -> str:
         return f"{self.queue}.retry.{delay_ms}ms"
@@ -102,6 +118,11 @@ class Consumer:
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+
+    @property
+    def in_flight(self) -> int:
+        """Deliveries taken and not yet settled."""
+        return self._inflight
 
     async def declare(self) -> None:
         """Declare the whole topology of this service in one place (idempotent)."""

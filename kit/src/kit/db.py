@@ -53,6 +53,19 @@ inbox_table = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# One row per periodic job of the service: its period is claimed here (kit.jobs).
+scheduled_jobs_table = Table(
+    "scheduled_jobs",
+    kit_metadata,
+    Column("name", String(100), primary_key=True),
+    Column("next_run_at", DateTime(timezone=True), nullable=False),
+    Column("last_started_at", DateTime(timezone=True)),
+    Column("last_succeeded_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("runs", BigInteger, nullable=False, server_default="0"),
+    Column("failures", BigInteger, nullable=False, server_default="0"),
+)
+
 OUTBOX_CHANNEL = "outbox"
 
 

@@ -1,19 +1,7 @@
 """FastAPI dependency aliases shared by every service."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
-
-from fastapi import Depends, Request
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from kit.auth import Admin, Citizen, CurrentUser, Operator, Principal
+from kit.pagination import PageQuery
+from kit.uow import UnitOfWorkDep
 
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.db.session() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
-
-__all__ = ["Admin", "Citizen", "CurrentUser", "Operator", "Principal", "SessionDep"]
+__all__ = ["Admin", "Citizen", "CurrentUser", "Operator", "PageQuery", "Principal", "UnitOfWorkDep"]

@@ -109,3 +109,39 @@ def create_citizens_table() -> None:
 def drop_citizens_table() -> None:
     op.drop_index(op.f("ix_citizens_tax_code"), table_name="citizens")
     op.drop_table("citizens")
+
+
+def create_scheduled_jobs_table() -> None:
+    """The schedule of ``kit.jobs`` (every service database carries it)."""
+    op.create_table(
+        "scheduled_jobs",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("next_run_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_succeeded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("runs", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("failures", sa.BigInteger(), server_default="0", nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+
+
+def drop_scheduled_jobs_table() -> None:
+    op.drop_table("scheduled_jobs")
+
+
+def add_read_model_version(table: str) -> None:
+    """The version column of ``kit.readmodel.apply_newer`` on an existing read-model table."""
+    op.add_column(
+        table,
+        sa.Column(
+            "source_version",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("'-infinity'"),
+            nullable=False,
+        ),
+    )
+
+
+def drop_read_model_version(table: str) -> None:
+    op.drop_column(table, "source_version")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 
 import asyncpg
 import structlog
@@ -18,6 +17,7 @@ from kit.correlation import causation_id, current_correlation_id
 from kit.db import OUTBOX_CHANNEL, Database, asyncpg_dsn, outbox_table
 from kit.messaging import Broker
 from kit.wakeup import NotifyWakeup
+from kit.worker import Backoff, run_worker
 
 log = structlog.get_logger(__name__)
 
@@ -83,14 +83,10 @@ class OutboxRelay:
         self.broker = broker
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
-        self.retry_base_s = retry_base_s
-        self.retry_max_s = retry_max_s
+        self.backoff = Backoff(retry_base_s, retry_max_s)
         self.after_publish = after_publish
         self._wakeup = NotifyWakeup(db.url, OUTBOX_CHANNEL)
         self._conn: asyncpg.Connection | None = None
-
-    def _backoff(self, attempts: int) -> timedelta:
-        return timedelta(seconds=min(self.retry_max_s, self.retry_base_s * 2 ** max(attempts - 1, 0)))
 
     async def relay_once(self) -> int:
         """Publish one batch of due rows; returns how many were confirmed.
@@ -132,7 +128,7 @@ class OutboxRelay:
                     attempts=row["attempts"] + 1,
                     error=repr(exc),
                 )
-                delay = self._backoff(row["attempts"] + 1).total_seconds()
+                delay = self.backoff.delay(row["attempts"] + 1)
                 await conn.execute(_RESCHEDULE, row["id"], delay, repr(exc)[:2000])
         sent = len(rows) - len(failed)
         if sent:
@@ -141,22 +137,13 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay forever: wake on NOTIFY, poll as a fallback, never drop a row."""
-        failures = 0
-        while True:
-            await self._wakeup.arm()
-            try:
-                sent = await self.relay_once()
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                log.warning("outbox.relay_error", error=repr(exc))
-                await asyncio.sleep(min(self.retry_max_s, self.retry_base_s * 2**failures))
-                continue
-            if sent >= self.batch_size:
-                continue
-            await self._wakeup.wait(self.poll_interval_s)
+
+        async def step() -> bool:
+            return await self.relay_once() >= self.batch_size
+
+        await run_worker(
+            "outbox", step, poll_interval_s=self.poll_interval_s, wakeup=self._wakeup, backoff=self.backoff
+        )
 
     async def close(self) -> None:
         await self._wakeup.close()

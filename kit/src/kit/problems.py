@@ -10,6 +10,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kit.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Gone,
+    Invalid,
+    Locked,
+    NotFound,
+    TooMany,
+    Unauthenticated,
+)
+
 log = structlog.get_logger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
@@ -22,6 +34,7 @@ _STATUS_TEXT: dict[int, tuple[str, str, str]] = {
     405: ("method_not_allowed", "Metodo non consentito", "Metodo HTTP non consentito."),
     406: ("not_acceptable", "Formato non disponibile", "Formato di risposta non disponibile."),
     409: ("conflict", "Conflitto", "La richiesta è in conflitto con lo stato attuale."),
+    410: ("gone", "Non più disponibile", "La risorsa non è più disponibile."),
     413: (
         "payload_too_large",
         "Richiesta troppo grande",
@@ -32,6 +45,7 @@ _STATUS_TEXT: dict[int, tuple[str, str, str]] = {
         "Formato non supportato",
         "Il formato dei dati inviati non è supportato.",
     ),
+    423: ("locked", "Bloccato", "La risorsa è bloccata."),
     422: ("validation_error", "Dati non validi", "I dati inviati non sono validi."),
     429: ("too_many_requests", "Troppe richieste", "Troppi tentativi: riprova più tardi."),
     500: (
@@ -78,8 +92,29 @@ _VALIDATION_MESSAGES: dict[str, str] = {
 }
 
 
+# The one place where a domain refusal gets its HTTP status (most specific class first).
+DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (Invalid, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Forbidden, 403),
+    (Unauthenticated, 401),
+    (Gone, 410),
+    (Locked, 423),
+    (TooMany, 429),
+]
+
+
+def domain_status(exc: DomainError) -> int:
+    for kind, status in DOMAIN_STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 422
+
+
 class Problem(Exception):
-    """Raise anywhere in a request to answer with a problem document."""
+    """Raised by the HTTP edge itself (authentication, framework checks); use cases raise
+    ``kit.errors`` instead."""
 
     def __init__(
         self,
@@ -152,6 +187,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             errors=exc.errors,
             headers=exc.headers,
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooMany) else None
+        return problem_response(
+            domain_status(exc),
+            exc.code,
+            exc.message,
+            instance=request.url.path,
+            errors=[e.as_dict() for e in exc.errors] or None,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)

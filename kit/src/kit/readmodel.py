@@ -1,15 +1,64 @@
-"""The citizens read model that several services keep from identity's events (contact and
-tax data for their own screens, invoices and e-mails)."""
+"""Read models: what a service keeps of other services' data, fed by their events.
+
+Events can arrive in any order (retries go through delay queues, prefetch is above one), so
+every read-model write goes through ``apply_newer``: a row keeps the state of the newest event
+that touched it, whatever the delivery order.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, case, func, literal_column
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
 from contracts.events import ProfileChanged, UserRegistered
 from kit.consumer import EventHandlers
+
+# The column where a read-model row records the time of the event its state comes from.
+VERSION_COLUMN = "source_version"
+
+
+def version_column() -> Column[datetime]:
+    return Column(
+        VERSION_COLUMN,
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=literal_column("'-infinity'"),
+    )
+
+
+async def apply_newer(
+    session: AsyncSession,
+    table: Table,
+    *,
+    key: Mapping[str, Any],
+    version: datetime,
+    state: Mapping[str, Any],
+    facts: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert the row of ``key`` or bring it up to date, in one statement (race-free).
+
+    ``state`` columns change over an entity's life (a status, a profile): they are written only
+    when ``version`` is newer than the row's. ``facts`` never change once known (who owns it,
+    what it is): they fill in whatever the row still lacks, in any order. An event that arrives
+    before the one creating the entity leaves a partial row that the later one completes.
+    """
+    facts = dict(facts or {})
+    statement = insert(table).values(**key, **facts, **state, **{VERSION_COLUMN: version})
+    excluded = statement.excluded
+    current = table.c[VERSION_COLUMN]
+    newer = current < excluded[VERSION_COLUMN]
+    updates: dict[str, Any] = {name: case((newer, excluded[name]), else_=table.c[name]) for name in state}
+    updates.update({name: func.coalesce(table.c[name], excluded[name]) for name in facts})
+    updates[VERSION_COLUMN] = func.greatest(current, excluded[VERSION_COLUMN])
+    if "updated_at" in table.c:
+        updates["updated_at"] = func.now()
+    await session.exec(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
 
 
 def citizens_table(metadata: MetaData) -> Table:
@@ -22,28 +71,28 @@ def citizens_table(metadata: MetaData) -> Table:
         Column("first_name", String(100), nullable=False),
         Column("last_name", String(100), nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        version_column(),
     )
 
 
 def keep_citizens(handlers: EventHandlers, table: Table) -> None:
-    """Register the handlers that keep ``table`` in step with identity (idempotent upserts)."""
+    """Register the handlers that keep ``table`` in step with identity."""
 
-    async def upsert(session: AsyncSession, event: UserRegistered | ProfileChanged, _: Envelope) -> None:
-        values = {
-            "user_id": event.user_id,
-            "email": event.email,
-            "tax_code": event.tax_code,
-            "first_name": event.first_name,
-            "last_name": event.last_name,
-        }
-        await session.exec(
-            insert(table)
-            .values(**values)
-            .on_conflict_do_update(
-                index_elements=[table.c.user_id], set_={**values, "updated_at": func.now()}
-            )
+    async def apply(
+        session: AsyncSession, event: UserRegistered | ProfileChanged, envelope: Envelope
+    ) -> None:
+        await apply_newer(
+            session,
+            table,
+            key={"user_id": event.user_id},
+            version=envelope.occurred_at,
+            state={
+                "email": event.email,
+                "tax_code": event.tax_code,
+                "first_name": event.first_name,
+                "last_name": event.last_name,
+            },
         )
 
-    upsert.__qualname__ = f"keep_citizens.{table.name}"
-    handlers.on(UserRegistered)(upsert)
-    handlers.on(ProfileChanged)(upsert)
+    handlers.add(UserRegistered, f"{table.name}.user_registered", apply)
+    handlers.add(ProfileChanged, f"{table.name}.profile_changed", apply)

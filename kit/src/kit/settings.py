@@ -48,6 +48,9 @@ class ServiceSettings(CommonSettings):
     relay_retry_max_s: float = 60.0
     run_relay: bool = True
     run_consumer: bool = True
+    # Periodic jobs: how often a replica looks for a due period.
+    run_jobs: bool = True
+    jobs_poll_interval_s: float = Field(default=5.0, gt=0)
 
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes: comma-separated
     # addresses or CIDRs (the gateway), "*" for any. A service deciding by client address

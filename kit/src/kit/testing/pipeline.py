@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from contracts import Envelope
 from contracts.events import UserRegistered
 from kit.consumer import Consumer, EventHandlers, Topology
-from kit.db import Database
+from kit.db import Database, outbox_table
 from kit.messaging import Broker
 from kit.outbox import OutboxRelay, emit
 
@@ -156,6 +156,44 @@ class Pipeline:
             if sum(counts.values()) >= expected or asyncio.get_running_loop().time() > deadline:
                 return counts
             await asyncio.sleep(0.05)
+
+    async def wait_until_settled(self, timeout_s: float = 20.0) -> None:
+        """Until every delivery is settled: no consumer holds a message and the queue and its
+        retry queues hold none (checked twice in a row, so a retry in flight is not missed).
+        Exactly-once checks wait for this instead of sleeping a fixed time."""
+        topology = Topology(self.queue, self.exchange, self.max_attempts, retry_base_ms=20)
+        names = [self.queue, *map(topology.retry_queue, topology.retry_delays_ms())]
+        connection = await aio_pika.connect(self.amqp_url)
+        async with connection, asyncio.timeout(timeout_s):
+            channel = await connection.channel()
+            quiet = 0
+            while quiet < 2:
+                await asyncio.sleep(0.05)
+                waiting = 0
+                for name in names:
+                    queue = await channel.declare_queue(name, passive=True)
+                    waiting += queue.declaration_result.message_count or 0
+                busy = any(consumer.in_flight for consumer in self.consumers)
+                quiet = quiet + 1 if not waiting and not busy else 0
+
+    async def last_sent_envelope(self) -> Envelope:
+        async with self.producer_db.session() as session:
+            body = (
+                await session.exec(select(outbox_table.c.body).order_by(outbox_table.c.id.desc()))
+            ).first()
+        assert body is not None, "nothing in the outbox"
+        return Envelope.model_validate(body[0])
+
+    async def redeliver(self, envelope: Envelope) -> None:
+        """Publish ``envelope`` again, as the relay would after a crash before marking it sent."""
+        broker = await self.broker()
+        await broker.publish(
+            envelope.model_dump_json().encode(),
+            routing_key=envelope.routing_key,
+            message_id=str(envelope.event_id),
+            correlation_id=envelope.correlation_id,
+            event_type=envelope.type,
+        )
 
     async def dead_letters(self) -> list[Envelope]:
         connection = await aio_pika.connect(self.amqp_url)

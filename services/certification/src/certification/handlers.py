@@ -1,8 +1,13 @@
-"""The events the certification service consumes: its queue is bound to exactly these."""
+"""The events the certification service consumes: its queue is bound to exactly these. Each
+handler's name is its inbox key: keep it when moving or renaming the function."""
 
-from certification.models import citizens
 from kit.consumer import EventHandlers
 from kit.readmodel import keep_citizens
+from certification.models import citizens
+from certification.runtime import Runtime
 
-handlers = EventHandlers()
-keep_citizens(handlers, citizens)
+
+def build_handlers(rt: Runtime) -> EventHandlers:
+    handlers = EventHandlers()
+    keep_citizens(handlers, citizens)
+    return handlers

@@ -1,7 +1,7 @@
-"""The events the subscriptions service consumes: its queue is bound to exactly these."""
+"""The events the subscriptions service consumes: its queue is bound to exactly these.
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import update
+Each handler's name is its inbox key: keep it when moving or renaming the function."""
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
@@ -12,58 +12,78 @@ from contracts.events import (
     PlateRequestApproved,
 )
 from kit.consumer import EventHandlers
+from kit.readmodel import apply_newer
 from subscriptions.models import CitizenCertification, CitizenPlate
+from subscriptions.runtime import Runtime
 
-handlers = EventHandlers()
+certifications = CitizenCertification.__table__  # type: ignore[attr-defined]
+plates = CitizenPlate.__table__  # type: ignore[attr-defined]
 
 
-@handlers.on(CertificationRequestApproved)
 async def certification_approved(
-    session: AsyncSession, event: CertificationRequestApproved, _: Envelope
+    session: AsyncSession, event: CertificationRequestApproved, envelope: Envelope
 ) -> None:
-    values = {
-        "certification_id": event.certification_id,
-        "user_id": event.user_id,
-        "sector_code": event.sector_code,
-        "sector_name": event.sector_name,
-        "valid_from": event.valid_from,
-        "valid_until": event.valid_until,
-        "expired": False,
-    }
-    await session.exec(
-        insert(CitizenCertification)
-        .values(**values)
-        .on_conflict_do_update(index_elements=["certification_id"], set_=values)
+    await apply_newer(
+        session,
+        certifications,
+        key={"certification_id": event.certification_id},
+        version=envelope.occurred_at,
+        facts={
+            "user_id": event.user_id,
+            "sector_code": event.sector_code,
+            "sector_name": event.sector_name,
+            "valid_from": event.valid_from,
+            "valid_until": event.valid_until,
+        },
+        state={"expired": False},
     )
 
 
-@handlers.on(CertificationExpired)
-async def certification_expired(session: AsyncSession, event: CertificationExpired, _: Envelope) -> None:
-    await session.exec(
-        update(CitizenCertification)
-        .where(CitizenCertification.certification_id == event.certification_id)
-        .values(expired=True)
+async def certification_expired(
+    session: AsyncSession, event: CertificationExpired, envelope: Envelope
+) -> None:
+    await apply_newer(
+        session,
+        certifications,
+        key={"certification_id": event.certification_id},
+        version=envelope.occurred_at,
+        facts={"user_id": event.user_id, "sector_code": event.sector_code},
+        state={"expired": True},
     )
 
 
-@handlers.on(PlateRequestApproved)
-async def plate_approved(session: AsyncSession, event: PlateRequestApproved, _: Envelope) -> None:
-    values = {
-        "plate_id": event.plate_id,
-        "user_id": event.user_id,
-        "plate": event.plate,
-        "make": event.make,
-        "model": event.model,
-        "electric": event.electric,
-        "active": True,
-    }
-    await session.exec(
-        insert(CitizenPlate).values(**values).on_conflict_do_update(index_elements=["plate_id"], set_=values)
+async def plate_approved(session: AsyncSession, event: PlateRequestApproved, envelope: Envelope) -> None:
+    await apply_newer(
+        session,
+        plates,
+        key={"plate_id": event.plate_id},
+        version=envelope.occurred_at,
+        facts={
+            "user_id": event.user_id,
+            "plate": event.plate,
+            "make": event.make,
+            "model": event.model,
+            "electric": event.electric,
+        },
+        state={"active": True},
     )
 
 
-@handlers.on(PlateDissociated)
-async def plate_dissociated(session: AsyncSession, event: PlateDissociated, _: Envelope) -> None:
-    await session.exec(
-        update(CitizenPlate).where(CitizenPlate.plate_id == event.plate_id).values(active=False)
+async def plate_dissociated(session: AsyncSession, event: PlateDissociated, envelope: Envelope) -> None:
+    await apply_newer(
+        session,
+        plates,
+        key={"plate_id": event.plate_id},
+        version=envelope.occurred_at,
+        facts={"user_id": event.user_id, "plate": event.plate},
+        state={"active": False},
     )
+
+
+def build_handlers(rt: Runtime) -> EventHandlers:
+    handlers = EventHandlers()
+    handlers.add(CertificationRequestApproved, "read_model.certification_approved", certification_approved)
+    handlers.add(CertificationExpired, "read_model.certification_expired", certification_expired)
+    handlers.add(PlateRequestApproved, "read_model.plate_approved", plate_approved)
+    handlers.add(PlateDissociated, "read_model.plate_dissociated", plate_dissociated)
+    return handlers

@@ -1,18 +1,28 @@
-"""Wiring point of the subscriptions service."""
+"""Wiring point of the subscriptions service: builds its runtime once and hands it to the app, the
+event handlers and the jobs."""
 
 from fastapi import FastAPI
 
 from kit.app import create_service_app
-from subscriptions.api import router
-from subscriptions.handlers import handlers
+from kit.db import Database
+from subscriptions.handlers import build_handlers
+from subscriptions.jobs import build_jobs
+from subscriptions.routes import router
+from subscriptions.runtime import Runtime
 from subscriptions.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def build_runtime(settings: Settings) -> Runtime:
+    return Runtime(settings=settings, db=Database(settings.database_url))
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    rt = runtime or build_runtime(settings or Settings())
     return create_service_app(
-        settings or Settings(),
+        rt,
         title="Abbonamenti",
         description="Tipologie e tariffe, richieste di abbonamento, abbonamenti, ticket e rinnovi.",
         routers=[router],
-        handlers=handlers,
+        handlers=build_handlers(rt),
+        jobs=build_jobs(rt),
     )

@@ -1,8 +1,13 @@
-"""The events the vehicles service consumes: its queue is bound to exactly these."""
+"""The events the vehicles service consumes: its queue is bound to exactly these. Each
+handler's name is its inbox key: keep it when moving or renaming the function."""
 
 from kit.consumer import EventHandlers
 from kit.readmodel import keep_citizens
 from vehicles.models import citizens
+from vehicles.runtime import Runtime
 
-handlers = EventHandlers()
-keep_citizens(handlers, citizens)
+
+def build_handlers(rt: Runtime) -> EventHandlers:
+    handlers = EventHandlers()
+    keep_citizens(handlers, citizens)
+    return handlers

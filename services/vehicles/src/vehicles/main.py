@@ -1,18 +1,28 @@
-"""Wiring point of the vehicles service."""
+"""Wiring point of the vehicles service: builds its runtime once and hands it to the app, the
+event handlers and the jobs."""
 
 from fastapi import FastAPI
 
 from kit.app import create_service_app
-from vehicles.api import router
-from vehicles.handlers import handlers
+from kit.db import Database
+from vehicles.handlers import build_handlers
+from vehicles.jobs import build_jobs
+from vehicles.routes import router
+from vehicles.runtime import Runtime
 from vehicles.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def build_runtime(settings: Settings) -> Runtime:
+    return Runtime(settings=settings, db=Database(settings.database_url))
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    rt = runtime or build_runtime(settings or Settings())
     return create_service_app(
-        settings or Settings(),
-        title="Veicoli",
-        description="Richieste di associazione targa, documenti e targhe associate.",
+        rt,
+        title="Targhe",
+        description="Richieste di associazione targa, targhe associate e loro documenti.",
         routers=[router],
-        handlers=handlers,
+        handlers=build_handlers(rt),
+        jobs=build_jobs(rt),
     )

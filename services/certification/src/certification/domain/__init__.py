@@ -1,0 +1,1 @@
+"""Pure rules of the certification service (no I/O), unit-tested without a database."""

@@ -1,0 +1,30 @@
+"""scheduled jobs and read-model versions
+
+Revision ID: 23377b8bf5f7
+Revises: dd315ff7b940
+Create Date: 2026-11-30 03:00:00
+"""
+
+from collections.abc import Sequence
+
+from kit.migrations import (
+    add_read_model_version,
+    create_scheduled_jobs_table,
+    drop_read_model_version,
+    drop_scheduled_jobs_table,
+)
+
+revision: str = "23377b8bf5f7"
+down_revision: str | None = "dd315ff7b940"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_scheduled_jobs_table()
+    add_read_model_version("citizens")
+
+
+def downgrade() -> None:
+    drop_read_model_version("citizens")
+    drop_scheduled_jobs_table()

@@ -1,0 +1,1 @@
+"""Queries over the subscriptions service's tables (subscription types, requests and subscriptions)."""

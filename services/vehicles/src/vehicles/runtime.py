@@ -1,0 +1,17 @@
+"""What the vehicles service builds once (``main.build_runtime``) and its routes, handlers and
+jobs share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kit.runtime import ServiceRuntime, runtime_dependency
+from vehicles.settings import Settings
+
+
+@dataclass
+class Runtime(ServiceRuntime):
+    settings: Settings
+
+
+RuntimeDep = runtime_dependency(Runtime)
