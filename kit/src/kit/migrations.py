@@ -145,3 +145,53 @@ def add_read_model_version(table: str) -> None:
 
 def drop_read_model_version(table: str) -> None:
     op.drop_column(table, "source_version")
+
+
+def add_citizens_details() -> None:
+    """The personal details and residence columns of the citizens read model (identity v2)."""
+    op.add_column("citizens", sa.Column("sex", sa.String(length=1), nullable=True))
+    op.add_column("citizens", sa.Column("birth_date", sa.Date(), nullable=True))
+    op.add_column("citizens", sa.Column("birth_place", sa.String(length=100), nullable=True))
+    op.add_column("citizens", sa.Column("address_street", sa.String(length=200), nullable=True))
+    op.add_column("citizens", sa.Column("address_number", sa.String(length=20), nullable=True))
+    op.add_column("citizens", sa.Column("postcode", sa.String(length=10), nullable=True))
+    op.add_column("citizens", sa.Column("municipality", sa.String(length=100), nullable=True))
+    op.add_column("citizens", sa.Column("phone", sa.String(length=30), nullable=True))
+
+
+def drop_citizens_details() -> None:
+    for column in (
+        "sex",
+        "birth_date",
+        "birth_place",
+        "address_street",
+        "address_number",
+        "postcode",
+        "municipality",
+        "phone",
+    ):
+        op.drop_column("citizens", column)
+
+
+def create_audit_table() -> None:
+    """The operators' decision trail of ``kit.audit``."""
+    op.create_table(
+        "audit_trail",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("subject_type", sa.String(length=40), nullable=False),
+        sa.Column("subject_id", sa.Uuid(), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("actor_id", sa.Uuid(), nullable=False),
+        sa.Column("actor_role", sa.String(length=20), nullable=False),
+        sa.Column("actor_email", sa.String(length=320), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("details", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_audit_trail_subject_id"), "audit_trail", ["subject_id"], unique=False)
+
+
+def drop_audit_table() -> None:
+    op.drop_index(op.f("ix_audit_trail_subject_id"), table_name="audit_trail")
+    op.drop_table("audit_trail")

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, case, func, literal_column
+from sqlalchemy import Column, Date, DateTime, MetaData, String, Table, Uuid, case, func, literal_column
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
-from contracts.events import ProfileChanged, UserRegistered
+from contracts.events import ProfileChanged, ProfileChangedV2, UserRegistered, UserRegisteredV2
 from kit.consumer import EventHandlers
 
 # The column where a read-model row records the time of the event its state comes from.
@@ -70,29 +70,52 @@ def citizens_table(metadata: MetaData) -> Table:
         Column("tax_code", String(16), nullable=False, index=True),
         Column("first_name", String(100), nullable=False),
         Column("last_name", String(100), nullable=False),
+        # Personal details and residence (identity's v2 events): printed on documents.
+        Column("sex", String(1)),
+        Column("birth_date", Date),
+        Column("birth_place", String(100)),
+        Column("address_street", String(200)),
+        Column("address_number", String(20)),
+        Column("postcode", String(10)),
+        Column("municipality", String(100)),
+        Column("phone", String(30)),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         version_column(),
     )
 
 
+CITIZEN_DETAILS = (
+    "sex",
+    "birth_date",
+    "birth_place",
+    "address_street",
+    "address_number",
+    "postcode",
+    "municipality",
+    "phone",
+)
+
+
 def keep_citizens(handlers: EventHandlers, table: Table) -> None:
-    """Register the handlers that keep ``table`` in step with identity."""
+    """Register the handlers that keep ``table`` in step with identity (both versions of its
+    events: v1 may still be in flight while identity moves to v2)."""
 
     async def apply(
         session: AsyncSession, event: UserRegistered | ProfileChanged, envelope: Envelope
     ) -> None:
+        state = {
+            "email": event.email,
+            "tax_code": event.tax_code,
+            "first_name": event.first_name,
+            "last_name": event.last_name,
+        }
+        if isinstance(event, UserRegisteredV2 | ProfileChangedV2):
+            state.update({name: getattr(event, name) for name in CITIZEN_DETAILS})
         await apply_newer(
-            session,
-            table,
-            key={"user_id": event.user_id},
-            version=envelope.occurred_at,
-            state={
-                "email": event.email,
-                "tax_code": event.tax_code,
-                "first_name": event.first_name,
-                "last_name": event.last_name,
-            },
+            session, table, key={"user_id": event.user_id}, version=envelope.occurred_at, state=state
         )
 
     handlers.add(UserRegistered, f"{table.name}.user_registered", apply)
     handlers.add(ProfileChanged, f"{table.name}.profile_changed", apply)
+    handlers.add(UserRegisteredV2, f"{table.name}.user_registered.v2", apply)
+    handlers.add(ProfileChangedV2, f"{table.name}.profile_changed.v2", apply)

@@ -11,9 +11,11 @@ from contracts.events.identity import (
     EmailChangeRequested,
     PasswordResetRequested,
     ProfileChanged,
+    ProfileChangedV2,
     RegistrationOtpResent,
     RegistrationStarted,
     UserRegistered,
+    UserRegisteredV2,
 )
 from contracts.events.subscriptions import (
     SubscriptionActivated,

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from contracts.envelope import Event
 
@@ -76,3 +76,31 @@ class ProfileChanged(_Identity):
     phone: str | None = None
     birth_date: date | None = None
     changed_at: datetime
+
+
+class _PersonalDetails(BaseModel):
+    """What a citizen declared at registration and keeps in the profile: other services print
+    it on documents (the self-certification form, invoices). Staff accounts have none."""
+
+    sex: Literal["M", "F"] | None = None
+    birth_date: date | None = None
+    birth_place: str | None = None
+    address_street: str | None = None
+    address_number: str | None = None
+    postcode: str | None = None
+    municipality: str | None = None
+    phone: str | None = None
+
+
+class UserRegisteredV2(UserRegistered, _PersonalDetails):
+    """v2 adds the personal details and the residence address."""
+
+    type = "identity.user.registered"
+    version = 2
+
+
+class ProfileChangedV2(ProfileChanged, _PersonalDetails):
+    """v2 carries the whole profile, residence address included."""
+
+    type = "identity.user.profile_changed"
+    version = 2

@@ -1,4 +1,4 @@
-"""scheduled jobs and read-model versions
+"""scheduled jobs, read-model versions, citizens' personal details
 
 Revision ID: fe7f9cdf47af
 Revises: 152c2e4e5949
@@ -8,8 +8,10 @@ Create Date: 2026-11-30 03:00:00
 from collections.abc import Sequence
 
 from kit.migrations import (
+    add_citizens_details,
     add_read_model_version,
     create_scheduled_jobs_table,
+    drop_citizens_details,
     drop_read_model_version,
     drop_scheduled_jobs_table,
 )
@@ -23,8 +25,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     create_scheduled_jobs_table()
     add_read_model_version("citizens")
+    add_citizens_details()
 
 
 def downgrade() -> None:
+    drop_citizens_details()
     drop_read_model_version("citizens")
     drop_scheduled_jobs_table()
