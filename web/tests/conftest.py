@@ -1,6 +1,6 @@
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,8 @@ from portal.app import create_app
 from portal.assets import build_assets
 from portal.settings import PortalSettings
 
-Handler = Callable[[httpx.Request], httpx.Response]
+# An answer may be computed by a coroutine (httpx.MockTransport awaits it): a test can hold it.
+Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
 
 
 def problem(
@@ -31,6 +32,22 @@ def problem(
     return httpx.Response(status, json=body, headers={"content-type": "application/problem+json", **headers})
 
 
+def page(
+    items: list[dict[str, Any]], *, total: int | None = None, limit: int = 20, offset: int = 0
+) -> httpx.Response:
+    """An answer of a list endpoint: the services' page envelope."""
+    body = {"items": items, "total": len(items) if total is None else total, "limit": limit, "offset": offset}
+    return httpx.Response(200, json=body)
+
+
+# The citizen's own requests, one list per service, on the dashboard.
+REQUEST_LISTS = {
+    "certificazioni": "/api/certifications/requests",
+    "targhe": "/api/vehicles/requests",
+    "abbonamenti": "/api/subscriptions/requests",
+}
+
+
 @dataclass
 class FakeGateway:
     """The gateway as the portal sees it over HTTP: answers set per test, every request kept.
@@ -42,7 +59,7 @@ class FakeGateway:
     def on(self, method: str, path: str, answer: httpx.Response | Handler) -> None:
         self.routes[(method, path)] = answer if callable(answer) else (lambda _request: answer)
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
         self.requests.append(request)
         handler = self.routes.get((request.method, request.url.path))
         if handler is None:
@@ -128,6 +145,9 @@ async def log_in(
         httpx.Response(200, json={**TOKENS, "role": role, "expires_in": expires_in}),
     )
     gateway.on("GET", "/api/identity/me", httpx.Response(200, json={**PROFILE, "role": role}))
+    # A citizen with no request yet: the dashboard's three lists are empty.
+    for path in REQUEST_LISTS.values():
+        gateway.on("GET", path, page([]))
     token = await csrf_from(client, "/login")
     return await client.post(
         "/login", data={"email": PROFILE["email"], "password": "segreta123", "csrf_token": token}
@@ -149,6 +169,17 @@ def login_as(client, gateway):
 @pytest.fixture
 def make_problem():
     return problem
+
+
+@pytest.fixture
+def make_page():
+    return page
+
+
+@pytest.fixture
+def request_lists() -> dict[str, str]:
+    """The dashboard section id → the path of its service's list of the citizen's requests."""
+    return dict(REQUEST_LISTS)
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
+from pathlib import Path
+
 import httpx
 
+import portal
 from kit.correlation import correlation_id
 from portal.api import create_api_client
 from portal.settings import PortalSettings
@@ -35,3 +38,14 @@ async def test_api_calls_carry_the_browser_address_for_identity_throttling(porta
             token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
             await browser.post("/login", data={"email": "a@example.it", "password": "x", "csrf_token": token})
     assert gateway.calls("POST", "/api/identity/auth/login")[0].headers["x-forwarded-for"] == "203.0.113.7"
+
+
+def test_no_page_module_holds_an_api_path():
+    """Paths of the services live in portal.clients only: a page names a client's method."""
+    package = Path(portal.__file__).parent
+    modules = [p for p in package.rglob("*.py") if "clients" not in p.relative_to(package).parts]
+    assert package / "routes" / "dashboard.py" in modules and package / "auth.py" in modules
+    offenders = [str(p.relative_to(package)) for p in modules if "/api/" in p.read_text()]
+    assert offenders == []
+    # The check itself works: the clients are where the paths are.
+    assert "/api/identity" in (package / "clients" / "identity.py").read_text()

@@ -17,9 +17,11 @@ async def test_anonymous_visitor_is_sent_to_login(client):
     assert 'name="next" value="/operatore?q=rossi"' in login.text
 
 
-async def test_console_searches_citizens_with_the_operator_token(client, gateway, login_as, profile_data):
+async def test_console_searches_citizens_with_the_operator_token(
+    client, gateway, login_as, profile_data, make_page
+):
     await login_as("operator")
-    gateway.on("GET", "/api/identity/admin/users", httpx.Response(200, json=[profile_data]))
+    gateway.on("GET", "/api/identity/admin/users", make_page([profile_data]))
     response = await client.get("/operatore", params={"q": "RSSMRA"})
     assert response.status_code == 200
     call = gateway.calls("GET", "/api/identity/admin/users")[-1]
@@ -29,11 +31,32 @@ async def test_console_searches_citizens_with_the_operator_token(client, gateway
     assert "1 cittadino trovato" in response.text
 
 
-async def test_console_accepts_a_paged_answer_and_says_when_nothing_matches(client, gateway, login_as):
+async def test_console_says_when_nothing_matches(client, gateway, login_as, make_page):
     await login_as("admin")
-    gateway.on("GET", "/api/identity/admin/users", httpx.Response(200, json={"items": [], "total": 0}))
+    gateway.on("GET", "/api/identity/admin/users", make_page([]))
     response = await client.get("/operatore", params={"q": "nessuno"})
     assert "Nessun cittadino trovato" in response.text
+
+
+async def test_console_says_how_many_match_when_identity_sends_only_the_first_page(
+    client, gateway, login_as, profile_data, make_page
+):
+    await login_as("operator")
+    gateway.on("GET", "/api/identity/admin/users", make_page([profile_data], total=73, limit=1))
+    page = (await client.get("/operatore", params={"q": "rossi"})).text
+    assert "73 cittadini trovati" in page
+    assert "Sono mostrati i primi 1: precisa la ricerca" in page
+
+
+async def test_an_answer_that_is_not_a_page_is_reported_as_unavailable_not_guessed(
+    client, gateway, login_as, profile_data
+):
+    await login_as("operator")
+    gateway.on("GET", "/api/identity/admin/users", httpx.Response(200, json=[profile_data]))
+    response = await client.get("/operatore", params={"q": "rossi"})
+    assert response.status_code == 200
+    assert "La ricerca non è al momento disponibile" in response.text
+    assert "RSSMRA80A01B963X" not in response.text
 
 
 async def test_console_without_a_query_does_not_call_identity_and_shows_the_queues(client, gateway, login_as):

@@ -15,6 +15,7 @@ from kit.correlation import CorrelationMiddleware
 from kit.logging import configure_logging
 from portal.api import BrowserAddressMiddleware, create_api_client
 from portal.auth import RefreshCoordinator
+from portal.clients.identity import refresh_tokens
 from portal.csrf import verify_csrf
 from portal.errors import register_error_pages
 from portal.routes import auth, dashboard, health, home, operator, pages, password, profile, registration
@@ -50,7 +51,7 @@ def create_app(
         dependencies=[Depends(verify_csrf)],
     )
     app.state.settings = settings
-    app.state.refresher = RefreshCoordinator()
+    app.state.refresher = RefreshCoordinator(refresh_tokens)
 
     if not (STATIC_DIR / "vendor").is_dir():
         log.warning("portal.assets_missing", hint="run `uv run python -m portal assets`")

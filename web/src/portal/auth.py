@@ -3,7 +3,8 @@
 The signed session cookie (httpOnly, SameSite=Lax, Secure outside development) holds the
 identity service's access and refresh tokens and what the header shows (name, role). The
 access token is refreshed transparently: before a call when it is about to expire, and once
-more when a service answers 401 anyway.
+more when a service answers 401 anyway. The pages reach the services through
+`portal.clients`, whose calls as the logged-in user go through `user_call` here.
 """
 
 from __future__ import annotations
@@ -11,15 +12,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 import structlog
 from starlette.requests import Request
 
 from portal import csrf
-from portal.api import ApiProblem, call
+from portal.api import ApiProblem, Multipart, call
+
+if TYPE_CHECKING:
+    # Annotations only: the clients import this module, a run-time import back would be circular.
+    from portal.clients.identity import Profile, TokenPair
 
 log = structlog.get_logger("portal.auth")
 
@@ -73,18 +79,18 @@ def current_user(request: Request) -> SessionUser | None:
     )
 
 
-def display_name(profile: dict[str, Any], fallback: str) -> str:
-    parts = [profile.get("first_name"), profile.get("last_name")]
-    name = " ".join(str(p).strip() for p in parts if p and str(p).strip())
+def display_name(profile: Profile, fallback: str) -> str:
+    parts = [profile.first_name, profile.last_name]
+    name = " ".join(p.strip() for p in parts if p and p.strip())
     return name or fallback
 
 
-def start_session(request: Request, tokens: dict[str, Any], *, email: str) -> None:
+def start_session(request: Request, tokens: TokenPair, *, email: str) -> None:
     """After a successful login: a fresh session (no fixation), a new CSRF token."""
     request.session.clear()
     request.session[SESSION_KEY] = {
         **_token_fields(tokens),
-        "role": tokens.get("role", "citizen"),
+        "role": tokens.role,
         "email": email,
         "name": email,
         "user_id": "",
@@ -92,16 +98,16 @@ def start_session(request: Request, tokens: dict[str, Any], *, email: str) -> No
     csrf.rotate(request)
 
 
-def update_profile(request: Request, profile: dict[str, Any]) -> None:
+def update_profile(request: Request, profile: Profile) -> None:
     data = request.session.get(SESSION_KEY)
     if not isinstance(data, dict):
         return
-    email = str(profile.get("email") or data.get("email", ""))
+    email = profile.email or str(data.get("email", ""))
     data.update(
         email=email,
         name=display_name(profile, email),
-        user_id=str(profile.get("user_id") or data.get("user_id", "")),
-        role=profile.get("role") or data.get("role", "citizen"),
+        user_id=str(profile.user_id),
+        role=profile.role or data.get("role", "citizen"),
     )
     request.session[SESSION_KEY] = data
 
@@ -113,25 +119,28 @@ def end_session(request: Request) -> str | None:
     return data.get("refresh_token") if isinstance(data, dict) else None
 
 
-def _token_fields(tokens: dict[str, Any]) -> dict[str, Any]:
-    expires_in = tokens.get("expires_in")
-    expires_in = int(expires_in) if isinstance(expires_in, int | float) else 600
+def _token_fields(tokens: TokenPair) -> dict[str, Any]:
     return {
-        "access_token": tokens["access_token"],
-        "refresh_token": tokens["refresh_token"],
-        "access_expires_at": int(time.time()) + expires_in,
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+        "access_expires_at": int(time.time()) + tokens.expires_in,
     }
+
+
+RefreshCall = Callable[[httpx.AsyncClient, str], Awaitable["TokenPair"]]
 
 
 class RefreshCoordinator:
     """Shares one refresh among the concurrent requests holding the same refresh token (one
-    per application: ``app.state.refresher``)."""
+    per application: ``app.state.refresher``). ``refresh`` is identity's call, given by the
+    wiring point (app.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refresh: RefreshCall) -> None:
+        self._call = refresh
         self._locks: dict[str, asyncio.Lock] = {}
-        self._recent: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._recent: dict[str, tuple[float, TokenPair]] = {}
 
-    async def refresh(self, api: httpx.AsyncClient, refresh_token: str) -> dict[str, Any]:
+    async def refresh(self, api: httpx.AsyncClient, refresh_token: str) -> TokenPair:
         key = hashlib.sha256(refresh_token.encode()).hexdigest()
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
@@ -139,10 +148,7 @@ class RefreshCoordinator:
             cached = self._recent.get(key)
             if cached is not None:
                 return cached[1]
-            response = await call(
-                api, "POST", "/api/identity/auth/refresh", json={"refresh_token": refresh_token}
-            )
-            tokens = response.json()
+            tokens = await self._call(api, refresh_token)
             self._recent[key] = (time.monotonic(), tokens)
             return tokens
 
@@ -164,8 +170,8 @@ async def _refresh(request: Request, api: httpx.AsyncClient) -> str:
         request.session.clear()
         raise LoginRequired("La sessione è scaduta: accedi di nuovo.") from None
     data.update(_token_fields(tokens))
-    if tokens.get("role"):
-        data["role"] = tokens["role"]
+    if tokens.role:
+        data["role"] = tokens.role
     request.session[SESSION_KEY] = data
     return data["access_token"]
 
@@ -176,28 +182,37 @@ async def user_call(
     path: str,
     *,
     json: Any = None,
-    params: dict[str, Any] | None = None,
+    multipart: Multipart | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> httpx.Response:
     """A call to a service as the logged-in user; refreshes the access token when needed."""
     api: httpx.AsyncClient = request.app.state.api
     data = request.session.get(SESSION_KEY)
     if not isinstance(data, dict) or not data.get("access_token"):
         raise LoginRequired()
+
+    async def send(token: str) -> httpx.Response:
+        return await call(
+            api,
+            method,
+            path,
+            json=json,
+            multipart=multipart,
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
     token = data["access_token"]
     if int(data.get("access_expires_at", 0)) - REFRESH_MARGIN_S <= time.time():
         token = await _refresh(request, api)
     try:
-        return await call(
-            api, method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
-        )
+        return await send(token)
     except ApiProblem as problem:
         if problem.status != 401:
             raise
     token = await _refresh(request, api)
     try:
-        return await call(
-            api, method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
-        )
+        return await send(token)
     except ApiProblem as problem:
         if problem.status == 401:
             request.session.clear()

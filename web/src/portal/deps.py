@@ -1,4 +1,4 @@
-"""Page dependencies: who may open a page."""
+"""Page dependencies: who may open a page, and the service clients bound to it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from portal.auth import Forbidden, LoginRequired, SessionUser, current_user
+from portal.clients.certification import CertificationClient
+from portal.clients.identity import IdentityClient
+from portal.clients.subscriptions import SubscriptionsClient
+from portal.clients.vehicles import VehiclesClient
 
 
 def require_user(request: Request) -> SessionUser:
@@ -25,3 +29,8 @@ def require_staff(user: Annotated[SessionUser, Depends(require_user)]) -> Sessio
 
 CurrentUser = Annotated[SessionUser, Depends(require_user)]
 StaffUser = Annotated[SessionUser, Depends(require_staff)]
+
+Identity = Annotated[IdentityClient, Depends(IdentityClient)]
+Certification = Annotated[CertificationClient, Depends(CertificationClient)]
+Vehicles = Annotated[VehiclesClient, Depends(VehiclesClient)]
+Subscriptions = Annotated[SubscriptionsClient, Depends(SubscriptionsClient)]

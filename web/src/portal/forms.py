@@ -1,14 +1,21 @@
 """What a form page needs to render again after a failed submission: the values typed (never
-passwords), one message per field, and the messages that belong to no field."""
+passwords), one message per field, and the messages that belong to no field; and `submit`, the
+one way a page sends a form to a service."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar, cast
 
 from starlette.datastructures import FormData
 
-from portal.api import UNAVAILABLE_MESSAGE, ApiProblem
+from portal.api import UNAVAILABLE_MESSAGE, ApiProblem, ServiceUnavailable
+
+# Never written back into a page, whatever a route puts in the values.
+SECRET_FIELDS = frozenset({"password", "password_confirmation"})
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -17,6 +24,9 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     # Messages about the whole form (wrong credentials, service unavailable).
     general: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.values = {k: v for k, v in self.values.items() if k not in SECRET_FIELDS}
 
     @property
     def has_errors(self) -> bool:
@@ -46,8 +56,65 @@ class FormState:
         if not matched and problem.detail not in self.general and not problem.errors:
             self.general.append(problem.detail)
 
-    def unavailable(self) -> None:
-        self.general.append(UNAVAILABLE_MESSAGE)
+    def unavailable(self, message: str = UNAVAILABLE_MESSAGE) -> None:
+        self.general.append(message)
+
+
+# A page's own placement of the problems the default (`FormState.apply_problem`) does not fit,
+# e.g. the login's one message whatever went wrong: True when it placed the problem.
+Explain = Callable[[ApiProblem, FormState], bool]
+
+
+class Submitted(Generic[T]):
+    """What became of a form sent to a service."""
+
+    def __init__(
+        self, value: T | None = None, *, problem: ApiProblem | None = None, unavailable: bool = False
+    ) -> None:
+        self._value = value
+        self.problem = problem
+        self.unavailable = unavailable
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and not self.unavailable
+
+    @property
+    def result(self) -> T:
+        """The service's answer; only after checking `ok`."""
+        if not self.ok:
+            raise RuntimeError("the form was not accepted: check `ok` first")
+        return cast(T, self._value)
+
+    @property
+    def status_code(self) -> int:
+        """The status of the page shown again: the service's 4xx, or 503."""
+        if self.unavailable:
+            return 503
+        return self.problem.status if self.problem else 200
+
+
+async def submit(
+    form: FormState,
+    action: Awaitable[T],
+    fields: Iterable[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    explain: Explain | None = None,
+    unavailable_message: str = UNAVAILABLE_MESSAGE,
+) -> Submitted[T]:
+    """Await ``action`` (a call of a service client). If the service refuses, its messages go
+    on ``form`` (next to ``fields``, or in the summary); if it does not answer, the summary
+    says so. The values typed stay in ``form`` either way, for the page to show them again."""
+    try:
+        return Submitted(await action)
+    except ServiceUnavailable:
+        form.unavailable(unavailable_message)
+        return Submitted(unavailable=True)
+    except ApiProblem as problem:
+        if explain is None or not explain(problem, form):
+            form.apply_problem(problem, fields, aliases=aliases)
+        return Submitted(problem=problem)
 
 
 def form_values(form: FormData, names: Iterable[str]) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
@@ -44,8 +46,16 @@ templates = Jinja2Templates(
 templates.env.globals["sprites"] = "/static/vendor/svg/sprites.svg"
 
 
+ROME = ZoneInfo("Europe/Rome")
+
+
 def _date_it(value: Any) -> str:
-    """2026-03-01 (or an ISO date-time) → 01/03/2026; anything else unchanged."""
+    """2026-03-01 (a date, or an ISO date-time) → 01/03/2026; an instant is dated in Caserta
+    (23:30 UTC on 1 March is already the 2nd there); anything else unchanged."""
+    if isinstance(value, datetime):
+        return (value.astimezone(ROME) if value.tzinfo else value).strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     text = str(value or "")
     if len(text) >= 10 and text[4] == "-" and text[7] == "-":
         return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"

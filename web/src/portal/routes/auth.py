@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal import auth
-from portal.api import ApiProblem, ServiceUnavailable, call
+from portal.api import ApiProblem, ServiceUnavailable
+from portal.deps import Identity
 from portal.errors import safe_next
-from portal.forms import FormState
+from portal.forms import FormState, submit
 from portal.templating import flash, templates
 
 log = structlog.get_logger("portal.login")
@@ -41,6 +41,14 @@ def _throttled_message(problem: ApiProblem) -> str:
     return "Troppi tentativi di accesso non riusciti: per sicurezza riprova tra qualche minuto."
 
 
+def _explain(problem: ApiProblem, form: FormState) -> bool:
+    if problem.status == 422:
+        return False  # field errors, placed as on every form
+    # One message for a wrong e-mail or a wrong password: nobody learns which accounts exist.
+    form.general.append(_throttled_message(problem) if problem.status == 429 else INVALID_CREDENTIALS)
+    return True
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, next: str | None = None) -> Response:
     user = auth.current_user(request)
@@ -51,7 +59,7 @@ async def login_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request) -> Response:
+async def login(request: Request, identity: Identity) -> Response:
     data = await request.form()
     email = str(data.get("email", "")).strip()
     password = str(data.get("password", ""))
@@ -64,28 +72,15 @@ async def login(request: Request) -> Response:
     if form.has_errors:
         return _page(request, form, next_url, 422)
 
-    api: httpx.AsyncClient = request.app.state.api
-    try:
-        response = await call(
-            api, "POST", "/api/identity/auth/login", json={"email": email, "password": password}
-        )
-    except ServiceUnavailable:
-        form.unavailable()
-        return _page(request, form, next_url, 503)
-    except ApiProblem as problem:
-        if problem.status == 429:
-            form.general.append(_throttled_message(problem))
-        elif problem.status == 422:
-            form.apply_problem(problem, LABELS)
-        else:
-            form.general.append(INVALID_CREDENTIALS)
-        return _page(request, form, next_url, problem.status if problem.status in (401, 422, 429) else 400)
+    logged_in = await submit(form, identity.login(email, password), LABELS, explain=_explain)
+    if not logged_in.ok:
+        status = logged_in.status_code
+        return _page(request, form, next_url, status if status in (401, 422, 429, 503) else 400)
 
-    auth.start_session(request, response.json(), email=email)
+    auth.start_session(request, logged_in.result, email=email)
     try:
-        profile = (await auth.user_call(request, "GET", "/api/identity/me")).json()
-        auth.update_profile(request, profile)
-    except (ApiProblem, ServiceUnavailable, auth.LoginRequired, ValueError) as exc:
+        auth.update_profile(request, await identity.me())
+    except (ApiProblem, ServiceUnavailable, auth.LoginRequired) as exc:
         # Logged in all the same: the header shows the e-mail instead of the name.
         log.warning("portal.profile_unavailable_after_login", error=type(exc).__name__)
     user = auth.current_user(request)
@@ -94,16 +89,11 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, identity: Identity) -> Response:
     refresh_token = auth.end_session(request)
     if refresh_token:
         try:
-            await call(
-                request.app.state.api,
-                "POST",
-                "/api/identity/auth/logout",
-                json={"refresh_token": refresh_token},
-            )
+            await identity.logout(refresh_token)
         except (ApiProblem, ServiceUnavailable) as exc:
             # The cookie is gone either way; the refresh token expires by itself.
             log.warning("portal.logout_not_revoked", error=type(exc).__name__)

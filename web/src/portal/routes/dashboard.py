@@ -3,10 +3,16 @@ next phases fill them."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from portal.deps import CurrentUser
+from portal.api import ApiProblem, ServiceUnavailable
+from portal.clients.base import Page, RequestSummary
+from portal.deps import Certification, CurrentUser, Subscriptions, Vehicles
 from portal.templating import templates
 
 router = APIRouter()
@@ -23,6 +29,16 @@ QUICK_LINKS = [
     ("Abbonamenti", "#abbonamenti"),
 ]
 ELECTRIC_CARS = ("Auto Elettriche", "/abbonamenti/auto-elettriche")
+# A request's status in words ("la richiesta è ..."); one not listed yet reads as in progress.
+STATUS_LABELS = {
+    "submitted": "In attesa di verifica",
+    "pending": "In attesa di verifica",
+    "approved": "Approvata",
+    "rejected": "Respinta",
+    "cancelled": "Annullata",
+    "expired": "Scaduta",
+}
+UNKNOWN_STATUS = "In lavorazione"
 
 # Pages of the next phases: a clear notice instead of a form that would do nothing.
 UPCOMING = {
@@ -33,17 +49,49 @@ UPCOMING = {
 }
 
 
+@dataclass(frozen=True)
+class Section:
+    id: str
+    heading: str
+    button: str
+    href: str
+    # None: its service did not answer; the other sections show all the same.
+    requests: Page[RequestSummary] | None
+
+
+async def _requests(listing: Awaitable[Page]) -> Page | None:
+    try:
+        return await listing
+    except (ApiProblem, ServiceUnavailable):
+        return None
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
-async def dashboard(request: Request, user: CurrentUser) -> Response:
+async def dashboard(
+    request: Request,
+    user: CurrentUser,
+    certification: Certification,
+    vehicles: Vehicles,
+    subscriptions: Subscriptions,
+) -> Response:
     if user.is_staff:
         return RedirectResponse("/operatore", status_code=303)
+    # The three services are asked at once: the page waits for the slowest, not for the sum.
+    pages = await asyncio.gather(
+        _requests(certification.list_requests()),
+        _requests(vehicles.list_requests()),
+        _requests(subscriptions.list_requests()),
+    )
+    sections = [Section(*section, requests=page) for section, page in zip(SECTIONS, pages, strict=True)]
     return templates.TemplateResponse(
         request,
         "dashboard.html",
         {
-            "sections": SECTIONS,
+            "sections": sections,
             "quick_links": QUICK_LINKS,
             "electric_cars": ELECTRIC_CARS,
+            "status_labels": STATUS_LABELS,
+            "unknown_status": UNKNOWN_STATUS,
         },
     )
 

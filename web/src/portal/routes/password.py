@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal import auth
-from portal.api import ApiProblem, ServiceUnavailable, call
-from portal.forms import FormState
+from portal.deps import Identity
+from portal.forms import FormState, submit
 from portal.routes.auth import PREFILL_EMAIL
 from portal.templating import flash, templates
 
@@ -33,21 +33,16 @@ async def forgot_page(request: Request) -> Response:
 
 
 @router.post("/dimenticata", response_class=HTMLResponse)
-async def forgot(request: Request) -> Response:
+async def forgot(request: Request, identity: Identity) -> Response:
     data = await request.form()
     email = str(data.get("email", "")).strip()
     form = FormState(values={"email": email})
     if not email:
         form.add("email", "Inserisci l'indirizzo email del tuo account.")
         return _forgot_page(request, form, 422)
-    try:
-        await call(request.app.state.api, "POST", "/api/identity/password/forgot", json={"email": email})
-    except ServiceUnavailable:
-        form.unavailable()
-        return _forgot_page(request, form, 503)
-    except ApiProblem as problem:
-        form.apply_problem(problem, FORGOT_LABELS)
-        return _forgot_page(request, form, problem.status)
+    sent = await submit(form, identity.forgot_password(email), FORGOT_LABELS)
+    if not sent.ok:
+        return _forgot_page(request, form, sent.status_code)
     return templates.TemplateResponse(
         request, "password/sent.html", {"message": SENT_MESSAGE, "email": email}
     )
@@ -74,27 +69,24 @@ async def reset_page(request: Request, t: str | None = None) -> Response:
 
 
 @router.post("/reimposta", response_class=HTMLResponse)
-async def reset(request: Request) -> Response:
+async def reset(request: Request, identity: Identity) -> Response:
     data = await request.form()
     token = str(data.get("token", ""))
     if not token:
         return _invalid_link(request)
-    body = {
-        "token": token,
-        "password": str(data.get("password", "")),
-        "password_confirmation": str(data.get("password_confirmation", "")),
-    }
     form = FormState()
-    try:
-        await call(request.app.state.api, "POST", "/api/identity/password/reset", json=body)
-    except ServiceUnavailable:
-        form.unavailable()
-        return _reset_page(request, token, form, 503)
-    except ApiProblem as problem:
-        if problem.code == "reset_token_invalid" or problem.status == 400:
-            return _invalid_link(request, problem.detail or INVALID_LINK)
-        form.apply_problem(problem, RESET_LABELS)
-        return _reset_page(request, token, form, problem.status)
+    changed = await submit(
+        form,
+        identity.reset_password(
+            token, str(data.get("password", "")), str(data.get("password_confirmation", ""))
+        ),
+        RESET_LABELS,
+    )
+    problem = changed.problem
+    if problem is not None and (problem.code == "reset_token_invalid" or problem.status == 400):
+        return _invalid_link(request, problem.detail or INVALID_LINK)
+    if not changed.ok:
+        return _reset_page(request, token, form, changed.status_code)
 
     # Every refresh token of the account is revoked: a session open here would fail anyway.
     user = auth.current_user(request)

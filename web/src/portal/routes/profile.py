@@ -4,15 +4,14 @@ new address)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal import auth
 from portal.api import ApiProblem, ServiceUnavailable
-from portal.deps import CurrentUser
-from portal.forms import FormState, form_values
+from portal.clients.identity import ContactsUpdate, IdentityClient, Profile
+from portal.deps import CurrentUser, Identity
+from portal.forms import FormState, form_values, submit
 from portal.templating import flash, templates
 
 router = APIRouter(prefix="/profilo")
@@ -32,15 +31,16 @@ PENDING_EMAIL = "email_change"
 
 async def _render(
     request: Request,
+    identity: IdentityClient,
     *,
     contacts: FormState | None = None,
     email_form: FormState | None = None,
     otp_form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
-    profile: dict[str, Any] | None
+    profile: Profile | None
     try:
-        profile = (await auth.user_call(request, "GET", "/api/identity/me")).json()
+        profile = await identity.me()
     except ServiceUnavailable:
         # The forms still show what was typed; the details say they could not be loaded.
         profile = None
@@ -48,7 +48,7 @@ async def _render(
     else:
         auth.update_profile(request, profile)
     if contacts is None:
-        contacts = FormState(values={k: str((profile or {}).get(k) or "") for k in CONTACT_LABELS})
+        contacts = FormState(values={k: str(getattr(profile, k, None) or "") for k in CONTACT_LABELS})
     return templates.TemplateResponse(
         request,
         "profile.html",
@@ -65,41 +65,32 @@ async def _render(
 
 
 @router.get("", response_class=HTMLResponse)
-async def profile_page(request: Request, user: CurrentUser) -> Response:
-    return await _render(request)
+async def profile_page(request: Request, user: CurrentUser, identity: Identity) -> Response:
+    return await _render(request, identity)
 
 
 @router.post("", response_class=HTMLResponse)
-async def update_contacts(request: Request, user: CurrentUser) -> Response:
+async def update_contacts(request: Request, user: CurrentUser, identity: Identity) -> Response:
     values = form_values(await request.form(), CONTACT_LABELS)
     values["postcode"] = values["postcode"].replace(" ", "")
     form = FormState(values=values)
-    try:
-        await auth.user_call(request, "PATCH", "/api/identity/me", json=values)
-    except ServiceUnavailable:
-        form.unavailable()
-        return await _render(request, contacts=form, status_code=503)
-    except ApiProblem as problem:
-        form.apply_problem(problem, CONTACT_LABELS)
-        return await _render(request, contacts=form, status_code=problem.status)
+    saved = await submit(form, identity.update_contacts(ContactsUpdate(**values)), CONTACT_LABELS)
+    if not saved.ok:
+        return await _render(request, identity, contacts=form, status_code=saved.status_code)
     flash(request, "I tuoi recapiti sono stati aggiornati.", "success")
     return RedirectResponse("/profilo", status_code=303)
 
 
 @router.post("/email", response_class=HTMLResponse)
-async def request_email_change(request: Request, user: CurrentUser) -> Response:
+async def request_email_change(request: Request, user: CurrentUser, identity: Identity) -> Response:
     data = await request.form()
     new_email = str(data.get("new_email", "")).strip()
     form = FormState(values={"new_email": new_email})
-    body = {"new_email": new_email, "password": str(data.get("password", ""))}
-    try:
-        await auth.user_call(request, "POST", "/api/identity/me/email", json=body)
-    except ServiceUnavailable:
-        form.unavailable()
-        return await _render(request, email_form=form, status_code=503)
-    except ApiProblem as problem:
-        form.apply_problem(problem, EMAIL_LABELS)
-        return await _render(request, email_form=form, status_code=problem.status)
+    asked = await submit(
+        form, identity.request_email_change(new_email, str(data.get("password", ""))), EMAIL_LABELS
+    )
+    if not asked.ok:
+        return await _render(request, identity, email_form=form, status_code=asked.status_code)
     request.session[PENDING_EMAIL] = new_email
     flash(
         request,
@@ -109,26 +100,23 @@ async def request_email_change(request: Request, user: CurrentUser) -> Response:
     return RedirectResponse("/profilo#cambio-email", status_code=303)
 
 
+def _otp_detail(problem: ApiProblem, form: FormState) -> bool:
+    # A refusal that names no field is about the code (the only field of the form).
+    if not problem.errors and problem.status in (400, 422):
+        form.add("otp", problem.detail)
+        return True
+    return False
+
+
 @router.post("/email/conferma", response_class=HTMLResponse)
-async def confirm_email_change(request: Request, user: CurrentUser) -> Response:
+async def confirm_email_change(request: Request, user: CurrentUser, identity: Identity) -> Response:
     otp = str((await request.form()).get("otp", "")).replace(" ", "").strip()
     form = FormState(values={"otp": otp})
-    try:
-        response = await auth.user_call(request, "POST", "/api/identity/me/email/confirm", json={"otp": otp})
-    except ServiceUnavailable:
-        form.unavailable()
-        return await _render(request, otp_form=form, status_code=503)
-    except ApiProblem as problem:
-        if not problem.errors and problem.status in (400, 422):
-            form.add("otp", problem.detail)
-        else:
-            form.apply_problem(problem, OTP_LABELS)
-        return await _render(request, otp_form=form, status_code=problem.status)
+    confirmed = await submit(form, identity.confirm_email_change(otp), OTP_LABELS, explain=_otp_detail)
+    if not confirmed.ok:
+        return await _render(request, identity, otp_form=form, status_code=confirmed.status_code)
     request.session.pop(PENDING_EMAIL, None)
-    try:
-        auth.update_profile(request, response.json())
-    except ValueError:
-        pass
+    auth.update_profile(request, confirmed.result)
     flash(request, "Il tuo indirizzo email è stato aggiornato.", "success")
     return RedirectResponse("/profilo", status_code=303)
 

@@ -12,14 +12,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal import auth
-from portal.api import ApiProblem, ServiceUnavailable, call
+from portal.api import ApiProblem, ServiceUnavailable
+from portal.clients.identity import (
+    IdentityClient,
+    RegistrationDetails,
+    RegistrationStart,
+    RegistrationStatus,
+)
+from portal.deps import Identity
 from portal.errors import is_htmx
-from portal.forms import FormState, form_values, non_empty
+from portal.forms import FormState, form_values, non_empty, submit
 from portal.privacy import PRIVACY_VERSION
 from portal.routes.auth import PREFILL_EMAIL
 from portal.templating import flash, templates
@@ -103,32 +109,26 @@ async def start_page(request: Request) -> Response:
 
 
 @router.post("/registrazione", response_class=HTMLResponse)
-async def start(request: Request) -> Response:
+async def start(request: Request, identity: Identity) -> Response:
     data = await request.form()
     values = form_values(data, ["email", "tax_code"])
     values["tax_code"] = values["tax_code"].replace(" ", "").upper()
     privacy_accepted = data.get("privacy_accepted") in ("1", "on", "true")
     form = FormState(values={**values, "privacy_accepted": "1" if privacy_accepted else ""})
-    body = {
+    body = RegistrationStart(
         **non_empty(values),
-        # Passwords exactly as typed: spaces may be part of them.
-        "password": str(data.get("password", "")),
-        "password_confirmation": str(data.get("password_confirmation", "")),
-        "privacy_accepted": privacy_accepted,
-        "privacy_version": PRIVACY_VERSION,
-    }
-    try:
-        response = await call(request.app.state.api, "POST", "/api/identity/registrations", json=body)
-    except ServiceUnavailable:
-        form.unavailable()
-        return _start_page(request, form, 503)
-    except ApiProblem as problem:
-        form.apply_problem(problem, START_LABELS)
-        return _start_page(request, form, problem.status)
+        password=str(data.get("password", "")),
+        password_confirmation=str(data.get("password_confirmation", "")),
+        privacy_accepted=privacy_accepted,
+        privacy_version=PRIVACY_VERSION,
+    )
+    started = await submit(form, identity.start_registration(body), START_LABELS)
+    if not started.ok:
+        return _start_page(request, form, started.status_code)
 
-    created = response.json()
-    registration_id, token = str(created["registration_id"]), str(created["resume_token"])
-    _remember(request, registration_id, token, created.get("email") or values["email"])
+    created = started.result
+    registration_id, token = str(created.registration_id), created.resume_token
+    _remember(request, registration_id, token, created.email or values["email"])
     return RedirectResponse(f"/registrazione/{registration_id}?t={token}", status_code=303)
 
 
@@ -149,47 +149,45 @@ def _invalid_link(request: Request) -> Response:
     return templates.TemplateResponse(request, "registration/invalid.html", status_code=404)
 
 
-async def _load(request: Request, registration_id: str, token: str) -> dict[str, Any] | Response:
+async def _load(
+    request: Request, identity: IdentityClient, registration_id: str, token: str
+) -> RegistrationStatus | Response:
     """The registration session, or the page that explains why it cannot continue."""
     try:
-        response = await call(
-            request.app.state.api,
-            "GET",
-            f"/api/identity/registrations/{registration_id}",
-            headers={"X-Registration-Token": token},
-        )
+        return await identity.registration(registration_id, token)
     except ApiProblem as problem:
         if problem.status == 410:
             return _ended_page(request, registration_id, problem.detail or EXPIRED_MESSAGE, 410)
         return _invalid_link(request)
-    return response.json()
-
-
-def _remaining_ms(registration: dict[str, Any]) -> int | None:
-    """Time left, from the absolute expiry (to the millisecond) or else identity's seconds;
-    None when identity could not be asked (the page then shows no countdown)."""
-    try:
-        expires_at = datetime.fromisoformat(str(registration["expires_at"]))
-        if expires_at.tzinfo is None:
-            expires_at = expires_at.replace(tzinfo=UTC)
-        return max(0, int((expires_at - datetime.now(UTC)).total_seconds() * 1000))
-    except (KeyError, ValueError):
-        left = registration.get("seconds_left")
-        return max(0, int(left) * 1000) if isinstance(left, int | float) else None
 
 
 def _details_page(
-    request: Request, registration: dict[str, Any], form: FormState, status_code: int = 200
+    request: Request,
+    registration_id: str,
+    form: FormState,
+    *,
+    registration: RegistrationStatus | None = None,
+    email: str = "",
+    status_code: int = 200,
 ) -> Response:
-    remaining_ms = _remaining_ms(registration)
+    """Without ``registration`` (identity did not answer) the page shows no countdown."""
+    remaining_ms = None
+    expires_at = ""
+    if registration is not None:
+        email = registration.email
+        deadline = registration.expires_at.astimezone(UTC)
+        remaining_ms = max(0, int((deadline - datetime.now(UTC)).total_seconds() * 1000))
+        expires_at = deadline.isoformat().replace("+00:00", "Z")
     # Rounded up, as the script counts: "00:00" only once the session has really expired.
     seconds = -(-(remaining_ms or 0) // 1000)
     return templates.TemplateResponse(
         request,
         "registration/details.html",
         {
-            "registration": registration,
-            "registration_id": str(registration.get("registration_id", "")),
+            "registration_id": registration_id,
+            "email": email,
+            "tax_code": registration.tax_code if registration else "",
+            "expires_at": expires_at,
             "remaining_ms": remaining_ms,
             "time_left": f"{seconds // 60:02d}:{seconds % 60:02d}",
             "form": form,
@@ -201,22 +199,38 @@ def _details_page(
 
 
 @router.get("/registrazione/{registration_id}", response_class=HTMLResponse)
-async def details_page(request: Request, registration_id: str, t: str | None = None) -> Response:
+async def details_page(
+    request: Request, registration_id: str, identity: Identity, t: str | None = None
+) -> Response:
     if not _valid_id(registration_id):
         return _invalid_link(request)
     token = t or _remembered(request, registration_id).get("t")
     if not token:
         return _invalid_link(request)
-    loaded = await _load(request, registration_id, token)
+    loaded = await _load(request, identity, registration_id, token)
     if isinstance(loaded, Response):
         return loaded
     # The link from the e-mail may open in another browser: from now on this one holds it.
-    _remember(request, registration_id, token, loaded.get("email"))
-    return _details_page(request, loaded, FormState(values={"municipality": "Caserta"}))
+    _remember(request, registration_id, token, loaded.email)
+    return _details_page(
+        request, registration_id, FormState(values={"municipality": "Caserta"}), registration=loaded
+    )
+
+
+def _explain_refusal(problem: ApiProblem, form: FormState) -> bool:
+    if problem.code == "otp_invalid" and not problem.errors:
+        form.add("otp", problem.detail)
+        return True
+    if problem.code == "tax_code_mismatch":
+        # Each mismatching field is marked; the summary says first what they have in common.
+        form.apply_problem(problem, DETAIL_LABELS)
+        form.general.insert(0, problem.detail)
+        return True
+    return False
 
 
 @router.post("/registrazione/{registration_id}", response_class=HTMLResponse)
-async def complete(request: Request, registration_id: str) -> Response:
+async def complete(request: Request, registration_id: str, identity: Identity) -> Response:
     remembered = _remembered(request, registration_id) if _valid_id(registration_id) else {}
     if not remembered:
         return _invalid_link(request)
@@ -226,36 +240,27 @@ async def complete(request: Request, registration_id: str) -> Response:
     values["otp"] = values["otp"].replace(" ", "")
     values["postcode"] = values["postcode"].replace(" ", "")
     form = FormState(values=values)
-    api: httpx.AsyncClient = request.app.state.api
-    try:
-        await call(
-            api,
-            "POST",
-            f"/api/identity/registrations/{registration_id}/complete",
-            json=non_empty(values),
-            headers={"X-Registration-Token": token},
-        )
-    except ServiceUnavailable:
-        form.unavailable()
-        registration = {"registration_id": registration_id, "email": remembered.get("email", "")}
-        return _details_page(request, registration, form, 503)
-    except ApiProblem as problem:
+    details = RegistrationDetails(**non_empty(values))
+    completed = await submit(
+        form,
+        identity.complete_registration(registration_id, token, details),
+        DETAIL_LABELS,
+        explain=_explain_refusal,
+    )
+    if completed.unavailable:
+        email = remembered.get("email", "")
+        return _details_page(request, registration_id, form, email=email, status_code=503)
+    if (problem := completed.problem) is not None:
         if problem.status == 410:
             return _ended_page(request, registration_id, problem.detail or EXPIRED_MESSAGE, 410)
         if problem.code == "otp_locked":
             return _ended_page(request, registration_id, problem.detail, problem.status)
         if problem.status == 404:
             return _invalid_link(request)
-        if problem.code == "otp_invalid" and not problem.errors:
-            form.add("otp", problem.detail)
-        else:
-            form.apply_problem(problem, DETAIL_LABELS)
-            if problem.code == "tax_code_mismatch":
-                form.general.insert(0, problem.detail)
-        loaded = await _load(request, registration_id, token)
+        loaded = await _load(request, identity, registration_id, token)
         if isinstance(loaded, Response):
             return loaded
-        return _details_page(request, loaded, form, problem.status)
+        return _details_page(request, registration_id, form, registration=loaded, status_code=problem.status)
 
     _forget(request, registration_id)
     email = remembered.get("email", "")
@@ -271,19 +276,14 @@ async def complete(request: Request, registration_id: str) -> Response:
 
 
 @router.post("/registrazione/{registration_id}/codice", response_class=HTMLResponse)
-async def resend_otp(request: Request, registration_id: str) -> Response:
+async def resend_otp(request: Request, registration_id: str, identity: Identity) -> Response:
     remembered = _remembered(request, registration_id) if _valid_id(registration_id) else {}
     if not remembered:
         return _invalid_link(request)
     email = remembered.get("email", "")
     level, expired = "success", False
     try:
-        await call(
-            request.app.state.api,
-            "POST",
-            f"/api/identity/registrations/{registration_id}/otp",
-            headers={"X-Registration-Token": remembered["t"]},
-        )
+        await identity.resend_otp(registration_id, remembered["t"])
         message = (
             f"Ti abbiamo inviato un nuovo codice OTP all'indirizzo {email}."
             if email
