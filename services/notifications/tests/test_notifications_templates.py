@@ -18,11 +18,14 @@ from contracts.events import (
     RegistrationStarted,
     UserRegistered,
 )
-from notifications.emails import CONFIDENTIAL, Composer, Email, validity_minutes
-from notifications.models import Message, MessageKind
+from kit.worker import Backoff
+from notifications.domain.delivery import RetryPolicy, is_expired, is_permanent
+from notifications.domain.emails import Composer, Email, validity_minutes
+from notifications.domain.messages import CONFIDENTIAL, MessageKind
+from notifications.models import Message
 from notifications.repository import message_id_for
 from notifications.schemas import MessageAdmin
-from notifications.sender import build_email, is_permanent, retry_delay
+from notifications.sender import build_email
 from notifications.settings import Settings
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # 10:30 in Caserta
@@ -182,9 +185,10 @@ def _message(kind: MessageKind, text: str = "Testo", html: str = "<p>Testo</p>")
 def test_built_email_has_both_parts_and_a_message_id_from_the_row_id() -> None:
     settings = Settings(mail_id_domain="parkingcaserta.it")
     message = _message(MessageKind.WELCOME, "Ciao è così", "<p>Ciao è così</p>")
-    raw = build_email(message, settings).as_bytes()
+    raw = build_email(message, settings, NOW).as_bytes()
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     assert parsed["Message-ID"] == f"<{message.id.hex}@parkingcaserta.it>"
+    assert parsed["Date"].datetime == NOW
     assert parsed["Subject"] == "Caserta Sosta – Prova"
     assert parsed["To"] == "mario.rossi@example.it"
     assert parsed["Auto-Submitted"] == "auto-generated"
@@ -201,8 +205,22 @@ def test_message_id_is_stable_per_event_and_kind() -> None:
 
 
 def test_retry_delay_doubles_up_to_the_maximum() -> None:
-    delays = [retry_delay(n, 5.0, 60.0).total_seconds() for n in range(1, 7)]
+    retries = RetryPolicy(max_attempts=10, backoff=Backoff(5.0, 60.0))
+    delays = [(retries.next_attempt(n, NOW, permanent=False) - NOW).total_seconds() for n in range(1, 7)]
     assert delays == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
+
+
+def test_a_message_is_given_up_after_its_last_attempt_or_a_permanent_failure() -> None:
+    retries = RetryPolicy(max_attempts=3, backoff=Backoff(5.0, 60.0))
+    assert retries.next_attempt(2, NOW, permanent=False) is not None
+    assert retries.next_attempt(3, NOW, permanent=False) is None
+    assert retries.next_attempt(1, NOW, permanent=True) is None
+
+
+def test_a_code_is_not_delivered_from_the_moment_it_expires() -> None:
+    assert not is_expired(None, NOW)
+    assert not is_expired(NOW + timedelta(seconds=1), NOW)
+    assert is_expired(NOW, NOW)
 
 
 def test_only_5xx_answers_about_the_message_are_permanent() -> None:

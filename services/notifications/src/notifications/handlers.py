@@ -1,7 +1,9 @@
 """The events the notifications service consumes: its queue is bound to exactly these.
 
 A handler runs in the consumer's transaction, next to the inbox row: it renders the e-mail
-and queues it in ``messages``. It never talks SMTP; the background sender does.
+and queues it in ``messages``. It never talks SMTP; the mail sender does. Each handler's name
+(in ``build_handlers``) is its inbox key: keep it when moving or renaming the function, never
+reuse it for another handler.
 """
 
 from __future__ import annotations
@@ -19,16 +21,16 @@ from contracts.events import (
 )
 from kit.consumer import EventHandlers
 from kit.readmodel import keep_citizens
-from notifications.emails import Composer, Email
+from notifications.domain.emails import Composer, Email
 from notifications.models import citizens
 from notifications.repository import add_message
-from notifications.settings import Settings
+from notifications.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
 
 class MailHandlers:
-    """One method per event that a person must hear about (names are the inbox handler keys)."""
+    """One method per event that a person must hear about."""
 
     def __init__(self, composer: Composer) -> None:
         self.composer = composer
@@ -73,13 +75,13 @@ async def _queue(session: AsyncSession, email: Email, envelope: Envelope) -> Non
         )
 
 
-def build_handlers(settings: Settings) -> EventHandlers:
+def build_handlers(rt: Runtime) -> EventHandlers:
     handlers = EventHandlers()
-    keep_citizens(handlers, citizens)
-    mail = MailHandlers(Composer(settings.portal_url))
-    handlers.on(RegistrationStarted)(mail.registration_started)
-    handlers.on(RegistrationOtpResent)(mail.registration_otp_resent)
-    handlers.on(UserRegistered)(mail.user_registered)
-    handlers.on(PasswordResetRequested)(mail.password_reset_requested)
-    handlers.on(EmailChangeRequested)(mail.email_change_requested)
+    keep_citizens(handlers, citizens)  # citizens.user_registered, citizens.profile_changed
+    mail = MailHandlers(rt.composer)
+    handlers.add(RegistrationStarted, "mail.registration_started", mail.registration_started)
+    handlers.add(RegistrationOtpResent, "mail.registration_otp_resent", mail.registration_otp_resent)
+    handlers.add(UserRegistered, "mail.user_registered", mail.user_registered)
+    handlers.add(PasswordResetRequested, "mail.password_reset_requested", mail.password_reset_requested)
+    handlers.add(EmailChangeRequested, "mail.email_change_requested", mail.email_change_requested)
     return handlers

@@ -1,21 +1,40 @@
-"""Wiring point of the notifications service."""
+"""Wiring point of the notifications service: builds its runtime once and hands it to the app,
+the event handlers, the jobs and the mail sender."""
 
 from fastapi import FastAPI
 
-from kit.app import create_service_app
-from notifications.api import router
+from kit.app import Worker, create_service_app
+from kit.db import Database
+from notifications.domain.emails import Composer
 from notifications.handlers import build_handlers
-from notifications.sender import run_mail_sender
+from notifications.jobs import build_jobs
+from notifications.routes import router
+from notifications.runtime import Runtime
+from notifications.sender import MailSender
 from notifications.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+def build_runtime(settings: Settings) -> Runtime:
+    return Runtime(
+        settings=settings,
+        db=Database(settings.database_url),
+        composer=Composer(settings.portal_url),
+    )
+
+
+def build_workers(rt: Runtime) -> list[Worker]:
+    """On every replica: the mail sender (replicas never claim the same message)."""
+    return [MailSender(rt).run] if rt.settings.run_mail_sender else []
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    rt = runtime or build_runtime(settings or Settings())
     return create_service_app(
-        settings,
+        rt,
         title="Notifiche",
         description="Modelli e-mail e registro dei messaggi inviati.",
         routers=[router],
-        handlers=build_handlers(settings),
-        background=[run_mail_sender],
+        handlers=build_handlers(rt),
+        jobs=build_jobs(rt),
+        workers=build_workers(rt),
     )

@@ -2,13 +2,13 @@
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, DateTime, Index, Text, UniqueConstraint, func, text
 from sqlmodel import Field
 
 from kit.models import service_base
 from kit.readmodel import citizens_table
+from notifications.domain.messages import MessageStatus
 
 Base = service_base()
 metadata = Base.metadata
@@ -18,19 +18,6 @@ citizens = citizens_table(metadata)
 
 # NOTIFY channel that wakes the sender when a message is committed.
 MESSAGES_CHANNEL = "notifications_messages"
-
-
-class MessageKind(StrEnum):
-    OTP = "otp"  # registration OTP and resume link (started and otp_resent)
-    WELCOME = "welcome"
-    RESET = "reset"  # password-reset link
-    EMAIL_CHANGE = "email_change"  # OTP to the new address
-
-
-class MessageStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 class Message(Base, table=True):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_
+from sqlalchemy import ColumnElement, Select, delete, func, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
 from kit.wakeup import notify
-from notifications.emails import Email
-from notifications.models import MESSAGES_CHANNEL, Message, MessageKind, citizens
+from notifications.domain.emails import Email
+from notifications.domain.messages import MessageKind, MessageStatus
+from notifications.models import MESSAGES_CHANNEL, Message, citizens
 
 _MESSAGE_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "https://parkingcaserta.it/notifications/messages")
 
@@ -50,51 +52,37 @@ async def add_message(session: AsyncSession, email: Email, envelope: Envelope) -
     return message_id
 
 
-async def _emails_of(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
-    rows = await session.exec(select(citizens.c.email).where(citizens.c.user_id == user_id))
-    return [email.lower() for email in rows.all()]
+def _newest_first(statement: Select[Any]) -> Select[Any]:
+    return statement.order_by(col(Message.created_at).desc(), col(Message.id).desc())
 
 
-async def _users_with(session: AsyncSession, email: str) -> list[uuid.UUID]:
-    rows = await session.exec(select(citizens.c.user_id).where(func.lower(citizens.c.email) == email.lower()))
-    return list(rows.all())
-
-
-async def find_messages(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID | None = None,
-    email: str | None = None,
-    limit: int = 50,
-) -> Sequence[Message]:
-    """Newest first. A citizen is found by account or by address: ``user_id`` also matches
-    the messages sent to the account's address before the account existed (the registration
-    OTP), ``email`` also matches the messages of the account that has that address."""
+def messages_to(*, user_id: uuid.UUID | None = None, email: str | None = None) -> Select[Any]:
+    """Messages to a citizen, newest first; without filters, everyone's. A citizen is found by
+    account or by address: ``user_id`` also matches the messages sent to the account's address
+    before the account existed (the registration OTP), ``email`` also matches the messages of
+    the account that has that address."""
     recipient = func.lower(col(Message.recipient))
     conditions: list[ColumnElement[bool]] = []
     if user_id is not None:
-        addresses = await _emails_of(session, user_id)
-        conditions.append(
-            or_(col(Message.user_id) == user_id, recipient.in_(addresses) if addresses else false())
-        )
+        addresses = select(func.lower(citizens.c.email)).where(citizens.c.user_id == user_id)
+        conditions.append(or_(col(Message.user_id) == user_id, recipient.in_(addresses)))
     if email is not None:
-        accounts = await _users_with(session, email)
-        of_account = col(Message.user_id).in_(accounts) if accounts else false()
-        conditions.append(or_(recipient == email.strip().lower(), of_account))
-    query = (
-        select(Message)
-        .where(*conditions)
-        .order_by(col(Message.created_at).desc(), col(Message.id).desc())
-        .limit(limit)
-    )
-    return (await session.exec(query)).all()
+        address = email.strip().lower()
+        accounts = select(citizens.c.user_id).where(func.lower(citizens.c.email) == address)
+        conditions.append(or_(recipient == address, col(Message.user_id).in_(accounts)))
+    return _newest_first(select(Message).where(*conditions))
 
 
-async def messages_of_account(session: AsyncSession, user_id: uuid.UUID, limit: int) -> Sequence[Message]:
-    query = (
-        select(Message)
-        .where(col(Message.user_id) == user_id)
-        .order_by(col(Message.created_at).desc(), col(Message.id).desc())
-        .limit(limit)
+def messages_of_account(user_id: uuid.UUID) -> Select[Any]:
+    """Messages recorded against the account, newest first."""
+    return _newest_first(select(Message).where(col(Message.user_id) == user_id))
+
+
+async def delete_settled_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete the sent and given-up messages queued before ``cutoff``; how many went."""
+    result = await session.exec(
+        delete(Message)
+        .where(col(Message.status) != MessageStatus.PENDING)
+        .where(col(Message.created_at) < cutoff)
     )
-    return (await session.exec(query)).all()
+    return result.rowcount or 0

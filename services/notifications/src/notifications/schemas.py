@@ -7,16 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from notifications.emails import CONFIDENTIAL, SECRET_KINDS
-from notifications.models import Message, MessageKind
-
-
-def visible_body(message: Message) -> str | None:
-    """The plain text for ordinary messages; a placeholder for OTP and link messages, whether
-    or not their body is still stored."""
-    if MessageKind(message.kind) in SECRET_KINDS:
-        return CONFIDENTIAL
-    return message.text_body
+from notifications.domain.messages import visible_body
+from notifications.models import Message
 
 
 class MessagePublic(BaseModel):
@@ -41,7 +33,7 @@ class MessagePublic(BaseModel):
             status=message.status,
             created_at=message.created_at,
             sent_at=message.sent_at,
-            body=visible_body(message),
+            body=visible_body(message.kind, message.text_body),
         )
 
 

@@ -29,6 +29,8 @@ class Settings(ServiceSettings):
     mail_retry_base_s: float = Field(default=5.0, gt=0)
     mail_retry_max_s: float = Field(default=900.0, gt=0)
     run_mail_sender: bool = True
+    # Settled messages (sent or given up) are deleted this many days after they were queued.
+    mail_retention_days: int = Field(default=365, ge=1)
 
     @model_validator(mode="after")
     def _smtp_credentials(self) -> "Settings":

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -19,14 +18,10 @@ from contracts.events import (
     RegistrationStarted,
     UserRegistered,
 )
-from notifications.models import MessageKind
+from kit.clock import ROME
+from notifications.domain.messages import SECRET_KINDS, MessageKind
 
-ROME = ZoneInfo("Europe/Rome")
 SUBJECT_PREFIX = "Caserta Sosta – "
-# Kinds whose bodies carry a secret (OTP, single-use link): never shown to operators, and
-# blanked once delivered or given up.
-SECRET_KINDS = frozenset({MessageKind.OTP, MessageKind.RESET, MessageKind.EMAIL_CHANGE})
-CONFIDENTIAL = "[contenuto riservato]"
 
 
 def minutes_text(minutes: int) -> str:

@@ -1,0 +1,34 @@
+"""What a message is: its kind, its delivery status, and which kinds carry a secret."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    OTP = "otp"  # registration OTP and resume link (started and otp_resent)
+    WELCOME = "welcome"
+    RESET = "reset"  # password-reset link
+    EMAIL_CHANGE = "email_change"  # OTP to the new address
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+# Kinds whose bodies carry a secret (OTP, single-use link): never shown to operators, and
+# blanked once delivered or given up.
+SECRET_KINDS = frozenset({MessageKind.OTP, MessageKind.RESET, MessageKind.EMAIL_CHANGE})
+CONFIDENTIAL = "[contenuto riservato]"
+
+
+def is_secret(kind: str) -> bool:
+    return MessageKind(kind) in SECRET_KINDS
+
+
+def visible_body(kind: str, text: str | None) -> str | None:
+    """What anyone reading the log sees of a body: the text of ordinary messages, a placeholder
+    for OTP and link messages whether or not their body is still stored."""
+    return CONFIDENTIAL if is_secret(kind) else text
