@@ -24,6 +24,7 @@ from identity.service.accounts import create_staff
 from identity.settings import Settings
 from kit.db import Database, outbox_table
 from kit.testing.services import running_service
+from kit.uow import unit_of_work
 
 PREFIX = "/api/identity"
 PASSWORD = "Volturno-2026"
@@ -126,7 +127,7 @@ class Identity:
 
     @property
     def runtime(self) -> Runtime:
-        return self.app.state.identity
+        return self.app.state.runtime
 
     def url(self, path: str) -> str:
         return f"{PREFIX}{path}"
@@ -196,10 +197,15 @@ class Identity:
         await self.register(person)
         return person, await self.tokens(person.email)
 
-    async def staff(self, role: str) -> tuple[str, dict[str, Any]]:
-        email = f"{role}.{uuid.uuid4().hex[:8]}@comune.caserta.it"
-        async with self.db.session() as session:
+    async def create_staff(self, role: str, email: str | None = None) -> str:
+        """An operator or admin account, written as the command line writes it."""
+        email = email or f"{role}.{uuid.uuid4().hex[:8]}@comune.caserta.it"
+        async with unit_of_work(self.db) as session:
             await create_staff(session, self.runtime, email=email, role=role, password=PASSWORD)
+        return email
+
+    async def staff(self, role: str) -> tuple[str, dict[str, Any]]:
+        email = await self.create_staff(role)
         return email, await self.tokens(email)
 
 
@@ -231,7 +237,7 @@ async def _running(
     settings = _settings(url, service_env, **overrides)
     app = create_app(settings)
     client = await stack.enter_async_context(running_service(app))
-    return Identity(app=app, client=client, db=app.state.db, settings=settings)
+    return Identity(app=app, client=client, db=app.state.runtime.db, settings=settings)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from identity.__main__ import create_user, seed
-from identity.service.common import account_by_email
+from identity.repository import account_by_email
 
 
 async def _role_of(identity, email: str) -> str | None:  # noqa: ANN001
@@ -51,3 +51,32 @@ async def test_create_user_makes_a_staff_account_and_refuses_weak_passwords(iden
     with pytest.raises(SystemExit, match="password"):
         await create_user(identity.settings, weak)
     assert await _role_of(identity, f"x{email}") is None
+
+
+async def test_rotate_signing_key_accepts_immediately_and_stores_a_new_key(
+    identity,  # noqa: ANN001
+    make_database,  # noqa: ANN001
+    capsys,  # noqa: ANN001
+) -> None:
+    from sqlalchemy import func, select
+
+    from identity.__main__ import cli, rotate_signing_key
+    from identity.models import SigningKey
+    from kit.db import Database
+
+    parser = argparse.ArgumentParser()
+    cli.commands["rotate-signing-key"].arguments(parser)
+    assert parser.parse_args(["--immediately"]).immediately is True
+    # Its own database: the other tests' replicas must not see this rotation.
+    url = await make_database("identity", migrate="identity")
+    await rotate_signing_key(
+        identity.settings.model_copy(update={"database_url": url}), parser.parse_args([])
+    )
+    assert "Nuova chiave di firma" in capsys.readouterr().out
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            # The new key, and the first one that signs until it activates.
+            assert (await session.exec(select(func.count()).select_from(SigningKey))).one()[0] == 2
+    finally:
+        await db.dispose()

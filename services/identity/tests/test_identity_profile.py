@@ -118,18 +118,15 @@ async def test_operator_finds_citizens_by_name_email_or_tax_code(identity) -> No
     ):
         response = await identity.client.get(identity.url("/admin/users"), params={"q": q}, headers=headers)
         assert response.status_code == 200, q
-        assert person.email in {a["email"] for a in response.json()}, q
+        assert person.email in {a["email"] for a in response.json()["items"]}, q
     nothing = await identity.client.get(identity.url("/admin/users"), params={"q": "%_%"}, headers=headers)
     assert nothing.status_code == 200
-    assert nothing.json() == []
-    [found] = [
-        a
-        for a in (
-            await identity.client.get(
-                identity.url("/admin/users"), params={"q": person.tax_code}, headers=headers
-            )
-        ).json()
-    ]
+    assert (nothing.json()["items"], nothing.json()["total"]) == ([], 0)
+    [found] = (
+        await identity.client.get(
+            identity.url("/admin/users"), params={"q": person.tax_code}, headers=headers
+        )
+    ).json()["items"]
     detail = await identity.client.get(identity.url(f"/admin/users/{found['user_id']}"), headers=headers)
     assert detail.json()["tax_code"] == person.tax_code
 
@@ -143,7 +140,8 @@ async def test_admin_may_search_too(identity) -> None:  # noqa: ANN001
         headers=identity.bearer(staff["access_token"]),
     )
     assert response.status_code == 200
-    assert all(a["role"] in ("operator", "admin") for a in response.json())
+    assert response.json()["items"]
+    assert all(a["role"] in ("operator", "admin") for a in response.json()["items"])
 
 
 async def test_simultaneous_email_change_requests_keep_one_pending(identity) -> None:  # noqa: ANN001
@@ -174,3 +172,30 @@ async def test_simultaneous_email_change_requests_keep_one_pending(identity) -> 
         if outcomes[-1]:
             break
     assert outcomes.count(True) == 1
+
+
+async def test_admin_users_list_is_a_page_with_total_limit_and_offset(identity) -> None:  # noqa: ANN001
+    marker = uuid.uuid4().hex[:10]
+    emails = [
+        await identity.create_staff("operator", f"pagina.{marker}.{n}@comune.caserta.it") for n in range(3)
+    ]
+    _, staff = await identity.staff("operator")
+    headers = identity.bearer(staff["access_token"])
+    url = identity.url("/admin/users")
+
+    whole = await identity.client.get(url, params={"q": marker}, headers=headers)
+    assert whole.status_code == 200
+    assert set(whole.json()) == {"items", "total", "limit", "offset"}
+    assert (whole.json()["total"], whole.json()["limit"], whole.json()["offset"]) == (3, 20, 0)
+
+    first = (await identity.client.get(url, params={"q": marker, "limit": 2}, headers=headers)).json()
+    rest = (
+        await identity.client.get(url, params={"q": marker, "limit": 2, "offset": 2}, headers=headers)
+    ).json()
+    assert (len(first["items"]), first["total"], first["limit"], first["offset"]) == (2, 3, 2, 0)
+    assert (len(rest["items"]), rest["total"], rest["limit"], rest["offset"]) == (1, 3, 2, 2)
+    assert [a["email"] for a in first["items"] + rest["items"]] == sorted(emails)
+
+    for params in ({"limit": 101}, {"limit": 0}, {"offset": -1}):
+        refused = await identity.client.get(url, params={"q": marker, **params}, headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (422, "validation_error"), params

@@ -339,14 +339,14 @@ async def test_completing_a_session_whose_email_was_taken_meanwhile_gives_409(id
 
 
 async def test_expired_sessions_are_purged_after_the_grace_period(make_identity, person) -> None:  # noqa: ANN001
-    from identity.service.common import utcnow
     from identity.service.maintenance import purge_expired
+    from kit.uow import unit_of_work
 
     short = await make_identity(registration_ttl_s=1, purge_grace_s=0)
     registration_id = (await short.start(person)).json()["registration_id"]
     await asyncio.sleep(1.1)
-    async with short.db.session() as session:
-        counts = await purge_expired(session, short.runtime, utcnow())
+    async with unit_of_work(short.db) as session:
+        counts = await purge_expired(session, short.runtime, short.runtime.clock.now())
     assert counts["registration_sessions"] >= 1
     gone = await short.client.get(
         short.url(f"/registrations/{registration_id}"), headers=short.session_headers(registration_id)

@@ -7,14 +7,16 @@ import getpass
 import secrets
 import sys
 
-from identity.main import create_app
+from identity.main import build_runtime, create_app
+from identity.repository import account_by_email
 from identity.runtime import Runtime
-from identity.service.accounts import AccountRefused, create_staff
-from identity.service.common import account_by_email
+from identity.service.accounts import create_staff
 from identity.settings import Settings
 from kit.cli import Command, ServiceCli
 from kit.db import Database
+from kit.errors import DomainError
 from kit.settings import ServiceSettings
+from kit.uow import unit_of_work
 
 SEED_ACCOUNTS = (
     ("operatore@comune.caserta.it", "operator", "Operatore", "Comune di Caserta"),
@@ -22,12 +24,13 @@ SEED_ACCOUNTS = (
 )
 
 
-def _runtime(settings: ServiceSettings) -> tuple[Runtime, Database]:
+def _runtime(settings: ServiceSettings) -> Runtime:
     assert isinstance(settings, Settings)
-    runtime = Runtime(settings)
-    db = Database(settings.database_url, pool_size=2)
-    runtime.attach(db)
-    return runtime, db
+    return build_runtime(settings, db=Database(settings.database_url, pool_size=2))
+
+
+def _reasons(refusal: DomainError) -> str:
+    return "; ".join(f"{e.field}: {e.message}" for e in refusal.errors) or refusal.message
 
 
 async def seed(settings: ServiceSettings) -> None:
@@ -36,26 +39,28 @@ async def seed(settings: ServiceSettings) -> None:
         print(f"identity seed: ambiente {settings.environment}, nessun account di prova creato.")
         return
     assert isinstance(settings, Settings)
-    runtime, db = _runtime(settings)
+    rt = _runtime(settings)
     password = settings.seed_password.get_secret_value()
     try:
         for email, role, first_name, last_name in SEED_ACCOUNTS:
-            async with db.session() as session:
-                if await account_by_email(session, email) is not None:
-                    print(f"identity seed: {role:<8} {email} (già presente)")
-                    continue
-                await create_staff(
-                    session,
-                    runtime,
-                    email=email,
-                    role=role,
-                    password=password,
-                    first_name=first_name,
-                    last_name=last_name,
-                )
+            async with unit_of_work(rt.db) as session:
+                exists = await account_by_email(session, email) is not None
+                if not exists:
+                    await create_staff(
+                        session,
+                        rt,
+                        email=email,
+                        role=role,
+                        password=password,
+                        first_name=first_name,
+                        last_name=last_name,
+                    )
+            if exists:
+                print(f"identity seed: {role:<8} {email} (già presente)")
+            else:
                 print(f"identity seed: {role:<8} {email} password {password}")
     finally:
-        await db.dispose()
+        await rt.db.dispose()
 
 
 def _create_user_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,23 +83,23 @@ def _password(given: str | None) -> tuple[str, bool]:
 
 
 async def create_user(settings: ServiceSettings, args: argparse.Namespace) -> None:
-    runtime, db = _runtime(settings)
+    rt = _runtime(settings)
     password, generated = _password(args.password)
     try:
-        async with db.session() as session:
+        async with unit_of_work(rt.db) as session:
             account = await create_staff(
                 session,
-                runtime,
+                rt,
                 email=args.email,
                 role=args.role,
                 password=password,
                 first_name=args.first_name,
                 last_name=args.last_name,
             )
-    except AccountRefused as exc:
-        raise SystemExit(f"Account non creato: {exc}") from None
+    except DomainError as refusal:
+        raise SystemExit(f"Account non creato: {_reasons(refusal)}") from None
     finally:
-        await db.dispose()
+        await rt.db.dispose()
     print(f"Creato {account.role} {account.email} (id {account.id})")
     if generated:
         print(f"Password generata: {password}")
@@ -109,11 +114,12 @@ def _rotate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def rotate_signing_key(settings: ServiceSettings, args: argparse.Namespace) -> None:
-    runtime, db = _runtime(settings)
+    rt = _runtime(settings)
     try:
-        row = await runtime.keys.rotate(db, immediately=args.immediately)
+        # The signing keys own their transaction (identity.tokens): committed before reloading.
+        row = await rt.keys.rotate(rt.db, immediately=args.immediately)
     finally:
-        await db.dispose()
+        await rt.db.dispose()
     print(f"Nuova chiave di firma {row.kid}: pubblicata ora, firma dal {row.activates_at.isoformat()}")
 
 
@@ -127,7 +133,7 @@ cli = ServiceCli(
             "crea un account operatore o amministratore", create_user, _create_user_arguments
         ),
         "rotate-signing-key": Command(
-            "sostituisce la chiave che firma i token di accesso", rotate_signing_key
+            "sostituisce la chiave che firma i token di accesso", rotate_signing_key, _rotate_arguments
         ),
     },
 )

@@ -1,38 +1,38 @@
-"""Background work of every identity replica, for the lifetime of the app."""
+"""Background work of the identity service, declared in one place: periodic jobs, run once per
+period across replicas (``kit.jobs``), and workers, run on every replica (``kit.worker``)."""
 
 from __future__ import annotations
 
-import asyncio
+from datetime import datetime, timedelta
 
-import structlog
-from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from identity.runtime import Runtime
-from identity.service.common import utcnow
 from identity.service.maintenance import purge_expired
+from kit.app import Worker
+from kit.jobs import Job, JobResult
+from kit.worker import run_worker
 
-log = structlog.get_logger(__name__)
-
-
-async def purge_expired_rows(app: FastAPI) -> None:
-    rt: Runtime = app.state.identity
-    while True:
-        await asyncio.sleep(rt.settings.purge_interval_s)
-        try:
-            async with rt.db.session() as session:
-                counts = await purge_expired(session, rt, utcnow())
-            if any(counts.values()):
-                log.info("maintenance.purged", **counts)
-        except Exception as exc:  # the next round tries again
-            log.warning("maintenance.purge_failed", error=repr(exc))
+PURGE_EXPIRED_ROWS = "purge_expired_rows"
 
 
-async def reload_signing_keys(app: FastAPI) -> None:
-    """Pick up a key rotated by another replica or by `python -m identity rotate-signing-key`."""
-    rt: Runtime = app.state.identity
-    while True:
-        await asyncio.sleep(rt.settings.signing_key_reload_s)
-        try:
+def build_jobs(rt: Runtime) -> list[Job]:
+    async def purge_expired_rows(session: AsyncSession, now: datetime) -> JobResult:
+        return await purge_expired(session, rt, now)
+
+    every = timedelta(seconds=rt.settings.purge_interval_s)
+    return [Job(PURGE_EXPIRED_ROWS, every=every, run=purge_expired_rows)]
+
+
+def build_workers(rt: Runtime) -> list[Worker]:
+    async def reload_signing_keys() -> None:
+        """Pick up a key rotated by another replica or by `python -m identity rotate-signing-key`:
+        every replica signs with, and publishes, what it has loaded itself."""
+
+        async def step() -> bool:
             await rt.keys.load(rt.db)
-        except Exception as exc:
-            log.warning("signing_key.reload_failed", error=repr(exc))
+            return False
+
+        await run_worker("reload_signing_keys", step, poll_interval_s=rt.settings.signing_key_reload_s)
+
+    return [reload_signing_keys]

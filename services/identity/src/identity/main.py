@@ -1,33 +1,52 @@
-"""Wiring point of the identity service."""
+"""Wiring point of the identity service: builds its runtime once and hands it to the app, the
+jobs and the workers (and, from ``__main__``, to the command line)."""
 
 import httpx
 from fastapi import FastAPI
 
-from identity.api import router
-from identity.handlers import handlers
-from identity.jobs import purge_expired_rows, reload_signing_keys
+from identity.handlers import build_handlers
+from identity.jobs import build_jobs, build_workers
+from identity.routes import router
+from identity.routes.problems import install_problem_handlers
 from identity.runtime import Runtime
+from identity.security import Passwords
 from identity.settings import Settings
+from identity.throttle import LoginThrottler
+from identity.tokens import SigningKeys
 from kit.app import create_service_app
 from kit.auth import TokenVerifier
+from kit.clock import Clock, SystemClock
+from kit.db import Database
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    runtime = Runtime(settings)
+def build_runtime(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Runtime:
+    clock = clock or SystemClock()
+    return Runtime(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        clock=clock,
+        passwords=Passwords(settings),
+        keys=SigningKeys(settings, clock),
+        throttler=LoginThrottler(settings),
+    )
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    rt = runtime or build_runtime(settings or Settings())
+    settings = rt.settings
     app = create_service_app(
-        settings,
+        rt,
         title="Identità",
         description=(
             "Account dei cittadini e degli operatori: registrazione con OTP, accesso, "
             "recupero password, chiavi di firma (JWKS)."
         ),
         routers=[router],
-        handlers=handlers,
-        on_startup=[runtime.start],
-        background=[purge_expired_rows, reload_signing_keys],
+        handlers=build_handlers(rt),
+        jobs=build_jobs(rt),
+        workers=build_workers(rt),
     )
-    app.state.identity = runtime
+    install_problem_handlers(app)
     # Identity verifies its own tokens like every other service does, reading its JWKS
     # in-process instead of over the network.
     app.state.verifier = TokenVerifier(

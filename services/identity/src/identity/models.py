@@ -8,23 +8,20 @@ expired session is deleted by the next registration that wants its address or co
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
+from kit.clock import utcnow
 from kit.models import service_base
 
 Base = service_base()
 metadata = Base.metadata
 
 ROLES = ("citizen", "operator", "admin")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _optional_timestamp() -> Any:

@@ -1,5 +1,11 @@
 """Access tokens: ES256 JWTs signed with keys every replica shares (stored in the database,
-their private half encrypted), and the JWKS that every service verifies them with."""
+their private half encrypted), and the JWKS that every service verifies them with.
+
+Signing keys are written in transactions of their own (``kit.uow.unit_of_work`` here), never
+in the caller's: the first key is created by whichever request or replica needs it first and
+must stay whether or not that request then succeeds, and a rotation must be visible to every
+replica before this process signs with the new key.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,8 @@ import asyncio
 import base64
 import json
 import os
-import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -26,8 +31,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from identity.domain.key_schedule import ScheduledKey, published_kids, signing_kid
 from identity.models import SigningKey
 from identity.settings import Settings
+from kit.clock import Clock, SystemClock
 from kit.db import Database
-from kit.problems import Problem
+from kit.uow import unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -35,9 +41,13 @@ ALGORITHM = "ES256"
 # Serialises the creation of the very first key between replicas starting together.
 _FIRST_KEY_LOCK = 0x1D3_4B1C
 
-SIGNING_UNAVAILABLE = Problem(
-    503, "signing_unavailable", "L'accesso non è al momento disponibile. Riprova tra qualche minuto."
-)
+
+class SigningUnavailable(Exception):
+    """No readable key signs now (every key unreadable with this SECRET_KEY). Not a refusal of
+    the request: ``identity.routes.problems`` answers it with 503."""
+
+    code = "signing_unavailable"
+    message = "L'accesso non è al momento disponibile. Riprova tra qualche minuto."
 
 
 class _KeyCipher:
@@ -64,8 +74,9 @@ def _schedule(rows: list[SigningKey]) -> list[ScheduledKey]:
 
 
 class SigningKeys:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        self.clock = clock or SystemClock()
         self._cipher = _KeyCipher(settings.secret_bytes)
         self._rows: list[SigningKey] = []
         self._private: dict[str, ECKey] = {}
@@ -73,22 +84,25 @@ class SigningKeys:
 
     @property
     def active_kid(self) -> str | None:
-        return signing_kid(_schedule(self._rows), datetime.now(UTC))
+        return signing_kid(_schedule(self._rows), self.clock.now())
 
     async def _usable_rows(self, session: AsyncSession) -> list[SigningKey]:
         query = select(SigningKey).where(col(SigningKey.revoked_at).is_(None))
         return list((await session.exec(query)).all())
 
     async def load(self, db: Database) -> None:
-        """Read the keys, creating the first one on the very first start."""
-        async with self._lock, db.session() as session:
-            rows = await self._usable_rows(session)
-            if signing_kid(_schedule(rows), datetime.now(UTC)) is None:
-                await session.exec(text("SELECT pg_advisory_xact_lock(:id)"), params={"id": _FIRST_KEY_LOCK})
+        """Read the keys, creating the first one on the very first start (in a transaction of its
+        own, committed before this process signs with it)."""
+        async with self._lock:
+            async with unit_of_work(db) as session:
                 rows = await self._usable_rows(session)
-                if signing_kid(_schedule(rows), datetime.now(UTC)) is None:
-                    rows.append(self._new_key(session, activates_at=datetime.now(UTC)))
-                await session.commit()
+                if signing_kid(_schedule(rows), self.clock.now()) is None:
+                    await session.exec(
+                        text("SELECT pg_advisory_xact_lock(:id)"), params={"id": _FIRST_KEY_LOCK}
+                    )
+                    rows = await self._usable_rows(session)
+                    if signing_kid(_schedule(rows), self.clock.now()) is None:
+                        rows.append(self._new_key(session, activates_at=self.clock.now()))
             for row in rows:
                 if row.kid not in self._private:
                     self._open(row)
@@ -119,23 +133,23 @@ class SigningKeys:
 
     async def rotate(self, db: Database, *, immediately: bool = False) -> SigningKey:
         """A new key, published now and signing once every verifier has had time to fetch it;
-        ``immediately`` (a leaked key) activates it at once and revokes every other key."""
-        now = datetime.now(UTC)
-        async with db.session() as session:
+        ``immediately`` (a leaked key) activates it at once and revokes every other key. Its own
+        transaction, committed before the keys are read again."""
+        now = self.clock.now()
+        async with unit_of_work(db) as session:
             if immediately:
                 await session.exec(
                     update(SigningKey).where(col(SigningKey.revoked_at).is_(None)).values(revoked_at=now)
                 )
             delay = 0 if immediately else self.settings.signing_key_prepublish_s
             row = self._new_key(session, activates_at=now + timedelta(seconds=delay))
-            await session.commit()
         await self.load(db)
         return row
 
     async def jwks(self, session: AsyncSession) -> dict[str, Any]:
         rows = await self._usable_rows(session)
         keep = timedelta(seconds=self.settings.superseded_key_published_s)
-        published = published_kids(_schedule(rows), datetime.now(UTC), keep)
+        published = published_kids(_schedule(rows), self.clock.now(), keep)
         ordered = sorted(rows, key=lambda r: r.activates_at, reverse=True)
         return {"keys": [r.public_jwk for r in ordered if r.kid in published]}
 
@@ -145,7 +159,7 @@ class SigningKeys:
         kid = self.active_kid
         key = self._private.get(kid) if kid else None
         if key is None:
-            raise SIGNING_UNAVAILABLE
+            raise SigningUnavailable
         return key
 
     async def issue_access_token(
@@ -158,7 +172,7 @@ class SigningKeys:
         now: float | None = None,
     ) -> str:
         key = await self.signing_key(db)
-        issued_at = int(now if now is not None else time.time())
+        issued_at = int(now if now is not None else self.clock.now().timestamp())
         claims = {
             "iss": self.settings.jwt_issuer,
             "aud": self.settings.jwt_audience,

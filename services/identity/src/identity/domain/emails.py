@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 
-from identity.domain.errors import FieldError
+from kit.errors import FieldError
 
 MAX_LENGTH = 254
 

@@ -7,7 +7,7 @@ import unicodedata
 from functools import cache
 from importlib.resources import files
 
-from identity.domain.errors import FieldError
+from kit.errors import FieldError
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from identity.domain.errors import FieldError
+from kit.errors import FieldError
 
 # Letters, with the separators Italian and foreign names use: "D'Amico", "De Luca", "Anne-Marie".
 _NAME = re.compile(r"^[^\W\d_]+(?:(?:[ '’.\-]|\. )[^\W\d_]+)*\.?$")

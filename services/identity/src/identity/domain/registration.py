@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from identity.domain.errors import FieldError
+from kit.errors import FieldError
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import date
 
 from codicefiscale import codicefiscale
 
-from identity.domain.errors import FieldError
+from kit.errors import FieldError
 
 _SHAPE = re.compile(r"^[A-Z0-9]{16}$")
 _SEPARATORS = re.compile(r"[\s-]+")

@@ -3,9 +3,20 @@ reaching the limit blocks the key for a while."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+
+def account_key(email: str) -> str:
+    """By e-mail, existing or not: an unknown address is throttled like a known one. Hashed,
+    so the table does not collect the addresses people typed."""
+    return "account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
+
+
+def address_key(address: str) -> str:
+    return "address:" + address[:90]
 
 
 @dataclass(frozen=True)

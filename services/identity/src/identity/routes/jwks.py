@@ -3,14 +3,14 @@
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from identity.runtime import RuntimeDep
-from kit.deps import SessionDep
+from identity.routes.deps import RuntimeDep
+from kit.deps import UnitOfWorkDep
 
 router = APIRouter(tags=["chiavi"])
 
 
 @router.get("/.well-known/jwks.json", summary="Chiavi pubbliche (JWKS) dei token di accesso")
-async def jwks(session: SessionDep, rt: RuntimeDep) -> JSONResponse:
+async def jwks(session: UnitOfWorkDep, rt: RuntimeDep) -> JSONResponse:
     return JSONResponse(
         await rt.keys.jwks(session),
         headers={"Cache-Control": f"public, max-age={rt.settings.jwks_cache_s}"},

@@ -3,38 +3,38 @@
 from fastapi import APIRouter, status
 
 from identity import schemas
-from identity.runtime import ClientAddress, RuntimeDep
+from identity.routes.deps import ClientAddress, RuntimeDep
 from identity.service import profile
-from kit.deps import CurrentUser, SessionDep
+from kit.deps import CurrentUser, UnitOfWorkDep
 
 router = APIRouter(prefix="/me", tags=["profilo"])
 
 
 @router.get("", summary="I miei dati")
-async def my_profile(user: CurrentUser, session: SessionDep) -> schemas.Profile:
-    return await profile.get(session, user)
+async def my_profile(user: CurrentUser, session: UnitOfWorkDep) -> schemas.Profile:
+    return await profile.get(session, user.user_id)
 
 
 @router.patch("", summary="Modifica indirizzo e telefono")
 async def update_my_profile(
-    body: schemas.ProfileUpdate, user: CurrentUser, session: SessionDep
+    body: schemas.ProfileUpdate, user: CurrentUser, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.Profile:
-    return await profile.update(session, user, body)
+    return await profile.update(session, rt, user.user_id, body)
 
 
 @router.post("/email", status_code=status.HTTP_202_ACCEPTED, summary="Chiedi di cambiare indirizzo email")
 async def request_email_change(
     body: schemas.EmailChange,
     user: CurrentUser,
-    session: SessionDep,
+    session: UnitOfWorkDep,
     rt: RuntimeDep,
     client_address: ClientAddress,
 ) -> schemas.OtpResent:
-    return await profile.request_email_change(session, rt, user, body, client_address)
+    return await profile.request_email_change(session, rt, user.user_id, body, client_address=client_address)
 
 
 @router.post("/email/confirm", summary="Conferma il nuovo indirizzo email con l'OTP")
 async def confirm_email_change(
-    body: schemas.EmailChangeConfirm, user: CurrentUser, session: SessionDep, rt: RuntimeDep
+    body: schemas.EmailChangeConfirm, user: CurrentUser, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.Profile:
-    return await profile.confirm_email_change(session, rt, user, body)
+    return await profile.confirm_email_change(session, rt, user.user_id, body.otp)

@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Response, status
 
 from identity import schemas
-from identity.runtime import RuntimeDep
+from identity.routes.deps import RuntimeDep
 from identity.service import passwords
-from kit.deps import SessionDep
+from kit.deps import UnitOfWorkDep
 
 router = APIRouter(prefix="/password", tags=["password"])
 
@@ -14,14 +14,14 @@ router = APIRouter(prefix="/password", tags=["password"])
     "/forgot", status_code=status.HTTP_202_ACCEPTED, summary="Richiedi il link per reimpostare la password"
 )
 async def forgot_password(
-    body: schemas.PasswordForgot, session: SessionDep, rt: RuntimeDep
+    body: schemas.PasswordForgot, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.Accepted:
-    return await passwords.forgot(session, rt, body)
+    return await passwords.forgot(session, rt, body.email)
 
 
 @router.post(
     "/reset", status_code=status.HTTP_204_NO_CONTENT, summary="Reimposta la password con il link ricevuto"
 )
-async def reset_password(body: schemas.PasswordReset, session: SessionDep, rt: RuntimeDep) -> Response:
+async def reset_password(body: schemas.PasswordReset, session: UnitOfWorkDep, rt: RuntimeDep) -> Response:
     await passwords.reset(session, rt, body)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

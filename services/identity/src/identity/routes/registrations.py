@@ -3,23 +3,23 @@
 from fastapi import APIRouter, status
 
 from identity import schemas
-from identity.runtime import RegistrationToken, RuntimeDep
+from identity.routes.deps import RegistrationToken, RuntimeDep
 from identity.service import registrations
-from kit.deps import SessionDep
+from kit.deps import UnitOfWorkDep
 
 router = APIRouter(prefix="/registrations", tags=["registrazione"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Inizia una registrazione")
 async def start_registration(
-    body: schemas.RegistrationStart, session: SessionDep, rt: RuntimeDep
+    body: schemas.RegistrationStart, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.RegistrationStarted:
     return await registrations.start(session, rt, body)
 
 
 @router.get("/{registration_id}", summary="Stato della sessione di registrazione")
 async def registration_status(
-    registration_id: str, token: RegistrationToken, session: SessionDep, rt: RuntimeDep
+    registration_id: str, token: RegistrationToken, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.RegistrationStatus:
     return await registrations.status(session, rt, registration_id, token)
 
@@ -28,7 +28,7 @@ async def registration_status(
     "/{registration_id}/otp", status_code=status.HTTP_202_ACCEPTED, summary="Invia un nuovo codice OTP"
 )
 async def resend_otp(
-    registration_id: str, token: RegistrationToken, session: SessionDep, rt: RuntimeDep
+    registration_id: str, token: RegistrationToken, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.OtpResent:
     return await registrations.resend_otp(session, rt, registration_id, token)
 
@@ -42,7 +42,7 @@ async def complete_registration(
     registration_id: str,
     body: schemas.RegistrationComplete,
     token: RegistrationToken,
-    session: SessionDep,
+    session: UnitOfWorkDep,
     rt: RuntimeDep,
 ) -> schemas.UserCreated:
     return await registrations.complete(session, rt, registration_id, token, body)

@@ -11,35 +11,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from identity import schemas
-from identity.domain import codes
+from identity.domain import codes, errors
 from identity.domain.emails import InvalidEmail, normalize_email
+from identity.domain.throttle import account_key, address_key
 from identity.models import Account, RefreshToken
+from identity.repository import account_by_email
 from identity.runtime import Runtime
-from identity.service.common import account_by_email, utcnow
-from identity.service.throttle import account_key, address_key
-from kit.problems import Problem
 
 log = structlog.get_logger(__name__)
-
-INVALID_CREDENTIALS = Problem(401, "invalid_credentials", "Email o password non corretti.")
-REFRESH_INVALID = Problem(
-    401, "refresh_token_invalid", "Sessione non valida o scaduta: effettua di nuovo l'accesso."
-)
-REFRESH_REUSED = Problem(
-    401,
-    "refresh_token_reused",
-    "Per sicurezza la sessione è stata chiusa su tutti i dispositivi: effettua di nuovo l'accesso.",
-)
-
-
-def too_many_attempts(wait_s: int) -> Problem:
-    minutes = max(1, (wait_s + 59) // 60)
-    return Problem(
-        429,
-        "too_many_attempts",
-        f"Troppi tentativi di accesso non riusciti: riprova tra {minutes} minuti.",
-        headers={"Retry-After": str(wait_s)},
-    )
 
 
 def _refresh_digest(rt: Runtime, token: str) -> str:
@@ -72,32 +51,31 @@ async def issue_tokens(
 
 
 async def login(
-    session: AsyncSession, rt: Runtime, body: schemas.Login, client_address: str
+    session: AsyncSession, rt: Runtime, command: schemas.Login, *, client_address: str
 ) -> schemas.TokenPair:
-    now = utcnow()
+    now = rt.clock.now()
     try:
-        email = normalize_email(body.email)
+        email = normalize_email(command.email)
     except InvalidEmail:
-        email = body.email.strip()
+        email = command.email.strip()
     keys = [account_key(email), address_key(client_address)]
     if wait := await rt.throttler.retry_after(session, keys, now):
         log.info("auth.login_throttled", client_address=client_address, retry_after=wait)
-        raise too_many_attempts(wait)
+        raise errors.too_many_attempts(wait)
 
     account = await account_by_email(session, email)
-    valid, new_hash = await rt.passwords.verify(body.password, account.password_hash if account else None)
+    valid, new_hash = await rt.passwords.verify(command.password, account.password_hash if account else None)
     if account is None or not valid:
+        # Nothing else is written before this point: the refusal keeps only the failure count.
         await rt.throttler.record_failure(session, keys, now)
-        await session.commit()
         log.info("auth.login_failed", client_address=client_address)
-        raise INVALID_CREDENTIALS
+        raise errors.invalid_credentials(keep_changes=True)
 
     if new_hash:
         account.password_hash = new_hash
         session.add(account)
     await rt.throttler.clear(session, keys[0])
     pair = await issue_tokens(session, rt, account, family_id=uuid.uuid4(), now=now)
-    await session.commit()
     log.info("auth.login", user_id=str(account.id), role=account.role)
     return pair
 
@@ -120,45 +98,41 @@ async def revoke_all(session: AsyncSession, account_id: uuid.UUID, now: datetime
     )
 
 
-async def refresh(session: AsyncSession, rt: Runtime, body: schemas.RefreshRequest) -> schemas.TokenPair:
-    now = utcnow()
+async def refresh(session: AsyncSession, rt: Runtime, refresh_token: str) -> schemas.TokenPair:
+    now = rt.clock.now()
     token = (
         await session.exec(
             select(RefreshToken)
-            .where(RefreshToken.token_hash == _refresh_digest(rt, body.refresh_token))
+            .where(RefreshToken.token_hash == _refresh_digest(rt, refresh_token))
             .with_for_update()
         )
     ).first()
     if token is None or token.revoked_at is not None:
-        raise REFRESH_INVALID
+        raise errors.refresh_token_invalid()
     if token.rotated_at is not None:
         # Someone presents a token already exchanged: one of the two holders is not the
-        # citizen. End the whole login.
+        # citizen. End the whole login, and keep that although the request is refused.
         await revoke_family(session, token.family_id, now)
-        await session.commit()
         log.warning(
             "auth.refresh_token_reused", user_id=str(token.account_id), family_id=str(token.family_id)
         )
-        raise REFRESH_REUSED
+        raise errors.refresh_token_reused(keep_changes=True)
     if token.expires_at <= now:
-        raise REFRESH_INVALID
+        raise errors.refresh_token_invalid()
     account = await session.get(Account, token.account_id)
     if account is None:
-        raise REFRESH_INVALID
+        raise errors.refresh_token_invalid()
     token.rotated_at = now
     session.add(token)
-    pair = await issue_tokens(session, rt, account, family_id=token.family_id, now=now)
-    await session.commit()
-    return pair
+    return await issue_tokens(session, rt, account, family_id=token.family_id, now=now)
 
 
-async def logout(session: AsyncSession, rt: Runtime, body: schemas.RefreshRequest) -> None:
+async def logout(session: AsyncSession, rt: Runtime, refresh_token: str) -> None:
     token = (
         await session.exec(
-            select(RefreshToken).where(RefreshToken.token_hash == _refresh_digest(rt, body.refresh_token))
+            select(RefreshToken).where(RefreshToken.token_hash == _refresh_digest(rt, refresh_token))
         )
     ).first()
     if token is not None:
-        await revoke_family(session, token.family_id, utcnow())
-        await session.commit()
+        await revoke_family(session, token.family_id, rt.clock.now())
         log.info("auth.logout", user_id=str(token.account_id))

@@ -1,4 +1,5 @@
-"""Housekeeping: rows that no longer decide anything are deleted after a grace period."""
+"""Housekeeping: rows that no longer decide anything are deleted after a grace period (run by
+the ``purge_expired_rows`` job, ``identity.jobs``)."""
 
 from __future__ import annotations
 
@@ -31,5 +32,4 @@ async def purge_expired(session: AsyncSession, rt: Runtime, now: datetime) -> di
     for name, statement in statements.items():
         counts[name] = (await session.exec(statement)).rowcount
     counts["login_throttle"] = await rt.throttler.purge(session, now)
-    await session.commit()
     return counts

@@ -13,36 +13,36 @@ from contracts.events import PasswordResetRequested
 from identity import schemas
 from identity.domain import codes
 from identity.domain.emails import InvalidEmail, normalize_email
+from identity.domain.errors import ResetLinkInvalid
 from identity.domain.passwords import new_password_errors
+from identity.domain.throttle import account_key
 from identity.models import Account, PasswordResetToken
+from identity.repository import account_by_email
 from identity.runtime import Runtime
 from identity.service.auth import revoke_all
-from identity.service.common import account_by_email, utcnow, validation_problem
-from identity.service.throttle import account_key
+from kit.errors import Invalid
 from kit.outbox import emit
-from kit.problems import Problem
 
 log = structlog.get_logger(__name__)
 
 FORGOT_ACCEPTED = "Se l'indirizzo è registrato, riceverai un'email con le istruzioni."
-RESET_INVALID = Problem(400, "reset_token_invalid", "Il link non è valido o è scaduto.")
 
 
 def _reset_digest(rt: Runtime, token: str) -> str:
     return codes.digest(rt.settings.secret_bytes, "reset", token)
 
 
-async def forgot(session: AsyncSession, rt: Runtime, body: schemas.PasswordForgot) -> schemas.Accepted:
+async def forgot(session: AsyncSession, rt: Runtime, email: str) -> schemas.Accepted:
     """Same answer whether or not the address has an account: no one learns who is registered."""
     accepted = schemas.Accepted(detail=FORGOT_ACCEPTED)
     try:
-        email = normalize_email(body.email)
+        email = normalize_email(email)
     except InvalidEmail:
         return accepted
     account = await account_by_email(session, email)
     if account is None:
         return accepted
-    now = utcnow()
+    now = rt.clock.now()
     recent = (
         await session.exec(
             select(PasswordResetToken.id)
@@ -73,28 +73,27 @@ async def forgot(session: AsyncSession, rt: Runtime, body: schemas.PasswordForgo
             expires_at=expires_at,
         ),
     )
-    await session.commit()
     log.info("password.reset_requested", user_id=str(account.id))
     return accepted
 
 
-async def reset(session: AsyncSession, rt: Runtime, body: schemas.PasswordReset) -> None:
-    now = utcnow()
+async def reset(session: AsyncSession, rt: Runtime, command: schemas.PasswordReset) -> None:
+    now = rt.clock.now()
     link = (
         await session.exec(
             select(PasswordResetToken)
-            .where(PasswordResetToken.token_hash == _reset_digest(rt, body.token))
+            .where(PasswordResetToken.token_hash == _reset_digest(rt, command.token))
             .with_for_update()
         )
     ).first()
     if link is None or link.used_at is not None or link.expires_at <= now:
-        raise RESET_INVALID
-    if errors := new_password_errors(body.password, body.password_confirmation):
-        raise validation_problem(errors)
+        raise ResetLinkInvalid
+    if errors := new_password_errors(command.password, command.password_confirmation):
+        raise Invalid(errors)
     account = await session.get(Account, link.account_id, with_for_update=True)
     if account is None:
-        raise RESET_INVALID
-    account.password_hash = await rt.passwords.hash(body.password)
+        raise ResetLinkInvalid
+    account.password_hash = await rt.passwords.hash(command.password)
     account.password_changed_at = now
     account.updated_at = now
     session.add(account)
@@ -108,5 +107,4 @@ async def reset(session: AsyncSession, rt: Runtime, body: schemas.PasswordReset)
     # Whoever knew the old password is logged out everywhere.
     await revoke_all(session, account.id, now)
     await rt.throttler.clear(session, account_key(account.email))
-    await session.commit()
     log.info("password.reset", user_id=str(account.id))

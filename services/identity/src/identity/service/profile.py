@@ -7,47 +7,25 @@ from datetime import timedelta
 
 import structlog
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.events import EmailChangeRequested, ProfileChanged
 from identity import schemas
-from identity.domain import codes
+from identity.domain import codes, errors
 from identity.domain.emails import email_errors, normalize_email
-from identity.domain.errors import FieldError
 from identity.domain.personal_details import clean_text, contact_errors, normalize_phone
 from identity.domain.registration import attempts_left, is_expired, is_locked
+from identity.domain.throttle import account_key, address_key
 from identity.models import Account, EmailChangeRequest
+from identity.repository import in_use_refusals, taken_fields
 from identity.runtime import Runtime
-from identity.service.auth import too_many_attempts
-from identity.service.common import (
-    in_use_problem,
-    taken_fields,
-    utcnow,
-    validation_problem,
-    violated_unique_fields,
-)
 from identity.service.registrations import otp_policy
-from identity.service.throttle import account_key, address_key
-from kit.auth import Principal
+from kit.errors import Invalid
 from kit.outbox import emit
-from kit.problems import Problem
+from kit.uow import flush_unique
 
 log = structlog.get_logger(__name__)
-
-ACCOUNT_NOT_FOUND = Problem(404, "account_not_found", "Account non trovato.")
-EMAIL_CHANGE_NOT_FOUND = Problem(
-    404, "email_change_not_found", "Non c'è nessuna richiesta di modifica dell'indirizzo email in corso."
-)
-EMAIL_CHANGE_EXPIRED = Problem(
-    410,
-    "email_change_expired",
-    "La richiesta di modifica è scaduta: richiedi di nuovo la modifica dell'email.",
-)
-EMAIL_CHANGE_LOCKED = Problem(
-    423, "otp_locked", "Troppi tentativi errati: richiedi di nuovo la modifica dell'indirizzo email."
-)
 
 
 def profile_of(account: Account) -> schemas.Profile:
@@ -73,7 +51,7 @@ def profile_of(account: Account) -> schemas.Profile:
 async def _account(session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False) -> Account:
     account = await session.get(Account, user_id, with_for_update=for_update)
     if account is None:
-        raise ACCOUNT_NOT_FOUND
+        raise errors.account_not_found()
     return account
 
 
@@ -96,28 +74,29 @@ async def _profile_changed(session: AsyncSession, account: Account) -> None:
     )
 
 
-async def get(session: AsyncSession, principal: Principal) -> schemas.Profile:
-    return profile_of(await _account(session, principal.user_id))
+async def get(session: AsyncSession, user_id: uuid.UUID) -> schemas.Profile:
+    return profile_of(await _account(session, user_id))
 
 
-async def update(session: AsyncSession, principal: Principal, body: schemas.ProfileUpdate) -> schemas.Profile:
+async def update(
+    session: AsyncSession, rt: Runtime, user_id: uuid.UUID, command: schemas.ProfileUpdate
+) -> schemas.Profile:
     values: dict[str, str | None] = {}
-    for field, value in body.model_dump(exclude_unset=True).items():
+    for field, value in command.model_dump(exclude_unset=True).items():
         if field == "phone":
             values[field] = normalize_phone(value) if value and value.strip() else None
         else:
             values[field] = clean_text(value) if value is not None else None
-    if errors := contact_errors(values):
-        raise validation_problem(errors)
-    account = await _account(session, principal.user_id, for_update=True)
+    if problems := contact_errors(values):
+        raise Invalid(problems)
+    account = await _account(session, user_id, for_update=True)
     changed = {k: v for k, v in values.items() if getattr(account, k) != v}
     if changed:
         for field, value in changed.items():
             setattr(account, field, value)
-        account.updated_at = utcnow()
+        account.updated_at = rt.clock.now()
         session.add(account)
         await _profile_changed(session, account)
-        await session.commit()
         log.info("profile.changed", user_id=str(account.id), fields=sorted(changed))
     return profile_of(account)
 
@@ -125,37 +104,30 @@ async def update(session: AsyncSession, principal: Principal, body: schemas.Prof
 async def request_email_change(
     session: AsyncSession,
     rt: Runtime,
-    principal: Principal,
-    body: schemas.EmailChange,
+    user_id: uuid.UUID,
+    command: schemas.EmailChange,
+    *,
     client_address: str,
 ) -> schemas.OtpResent:
     # Locked: two requests of one account at once would both replace the pending one.
-    account = await _account(session, principal.user_id, for_update=True)
-    now = utcnow()
+    account = await _account(session, user_id, for_update=True)
+    now = rt.clock.now()
     # The password is checked like a login: a stolen access token cannot guess it freely.
     keys = [account_key(account.email), address_key(client_address)]
     if wait := await rt.throttler.retry_after(session, keys, now):
-        raise too_many_attempts(wait)
-    valid, _ = await rt.passwords.verify(body.password, account.password_hash)
+        raise errors.too_many_attempts(wait)
+    valid, _ = await rt.passwords.verify(command.password, account.password_hash)
     if not valid:
+        # Nothing else is written before this point: the refusal keeps only the failure count.
         await rt.throttler.record_failure(session, keys, now)
-        await session.commit()
-        message = "La password non è corretta."
-        raise Problem(
-            422,
-            "password_incorrect",
-            message,
-            errors=[FieldError("password", "password_incorrect", message).as_dict()],
-        )
-    if errors := email_errors(body.new_email, field="new_email"):
-        raise validation_problem(errors)
-    new_email = normalize_email(body.new_email)
+        raise errors.password_incorrect(keep_changes=True)
+    if problems := email_errors(command.new_email, field="new_email"):
+        raise Invalid(problems)
+    new_email = normalize_email(command.new_email)
     if new_email.lower() == account.email.lower():
-        raise validation_problem(
-            [FieldError("new_email", "email_unchanged", "Il nuovo indirizzo è uguale a quello attuale.")]
-        )
+        raise errors.email_unchanged()
     if await taken_fields(session, email=new_email, now=now):
-        raise in_use_problem({"email"}, email_field="new_email")
+        raise errors.in_use({"email"}, email_field="new_email")
 
     otp = codes.new_otp()
     request_id = uuid.uuid4()
@@ -175,61 +147,46 @@ async def request_email_change(
         session,
         EmailChangeRequested(user_id=account.id, new_email=new_email, otp=otp, expires_at=expires_at),
     )
-    await session.commit()
     log.info("profile.email_change_requested", user_id=str(account.id))
     return schemas.OtpResent(expires_at=expires_at)
 
 
 async def confirm_email_change(
-    session: AsyncSession, rt: Runtime, principal: Principal, body: schemas.EmailChangeConfirm
+    session: AsyncSession, rt: Runtime, user_id: uuid.UUID, otp: str
 ) -> schemas.Profile:
     request = (
         await session.exec(
-            select(EmailChangeRequest)
-            .where(EmailChangeRequest.account_id == principal.user_id)
-            .with_for_update()
+            select(EmailChangeRequest).where(EmailChangeRequest.account_id == user_id).with_for_update()
         )
     ).first()
     if request is None:
-        raise EMAIL_CHANGE_NOT_FOUND
-    now = utcnow()
+        raise errors.email_change_not_found()
+    now = rt.clock.now()
     if is_expired(request.expires_at, now):
-        raise EMAIL_CHANGE_EXPIRED
-    otp = body.otp.strip()
+        raise errors.email_change_expired()
+    otp = otp.strip()
     if not (
         codes.is_otp_shaped(otp)
         and codes.matches(rt.settings.secret_bytes, f"email:{request.id}", otp, request.otp_hash)
     ):
+        # Nothing else is written before this point: the refusal keeps only the attempt (or
+        # the deletion of the request it locks).
         policy = otp_policy(rt)
         request.otp_wrong_attempts += 1
         if is_locked(request.otp_wrong_attempts, policy):
             await session.delete(request)
-            await session.commit()
-            raise EMAIL_CHANGE_LOCKED
+            raise errors.email_change_locked(keep_changes=True)
         session.add(request)
-        await session.commit()
-        message = (
-            f"Codice OTP non valido. Tentativi rimasti: {attempts_left(request.otp_wrong_attempts, policy)}."
-        )
-        raise Problem(
-            422, "otp_invalid", message, errors=[FieldError("otp", "otp_invalid", message).as_dict()]
-        )
+        raise errors.otp_invalid(attempts_left(request.otp_wrong_attempts, policy), keep_changes=True)
 
     if await taken_fields(session, email=request.new_email, now=now):
-        raise in_use_problem({"email"}, email_field="new_email")
-    account = await _account(session, principal.user_id, for_update=True)
+        raise errors.in_use({"email"}, email_field="new_email")
+    account = await _account(session, user_id, for_update=True)
     account.email = request.new_email
     account.updated_at = now
-    try:
-        session.add(account)
-        await session.delete(request)
-        await session.flush()
-        await _profile_changed(session, account)
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        if violated_unique_fields(exc):
-            raise in_use_problem({"email"}, email_field="new_email") from None
-        raise
+    session.add(account)
+    await session.delete(request)
+    await flush_unique(session, in_use_refusals(email_field="new_email"))
+    await _profile_changed(session, account)
     log.info("profile.email_changed", user_id=str(account.id))
     return profile_of(account)

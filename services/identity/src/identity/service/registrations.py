@@ -8,15 +8,13 @@ from datetime import timedelta
 
 import structlog
 from sqlalchemy import delete, func, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.events import RegistrationOtpResent, RegistrationStarted, UserRegistered
 from identity import schemas
-from identity.domain import codes
+from identity.domain import codes, errors
 from identity.domain.emails import email_errors, normalize_email
-from identity.domain.errors import FieldError
 from identity.domain.passwords import new_password_errors
 from identity.domain.personal_details import (
     clean_text,
@@ -35,26 +33,13 @@ from identity.domain.registration import (
 )
 from identity.domain.tax_code import DeclaredDetails, normalize_tax_code, tax_code_errors, tax_code_mismatches
 from identity.models import Account, RegistrationSession
+from identity.repository import in_use_refusals, taken_fields
 from identity.runtime import Runtime
-from identity.service.common import (
-    in_use_problem,
-    taken_fields,
-    utcnow,
-    validation_problem,
-    violated_unique_fields,
-)
+from kit.errors import Invalid
 from kit.outbox import emit
-from kit.problems import Problem
+from kit.uow import flush_unique
 
 log = structlog.get_logger(__name__)
-
-NOT_FOUND = Problem(404, "registration_not_found", "Sessione di registrazione non trovata.")
-EXPIRED = Problem(
-    410,
-    "registration_expired",
-    "La sessione di registrazione è scaduta: inizia una nuova registrazione.",
-)
-LOCKED = Problem(423, "otp_locked", "Troppi tentativi errati: inizia una nuova registrazione.")
 
 
 def otp_policy(rt: Runtime) -> OtpPolicy:
@@ -68,22 +53,23 @@ def resume_url(rt: Runtime, registration_id: uuid.UUID, resume_token: str) -> st
 
 
 async def start(
-    session: AsyncSession, rt: Runtime, body: schemas.RegistrationStart
+    session: AsyncSession, rt: Runtime, command: schemas.RegistrationStart
 ) -> schemas.RegistrationStarted:
-    errors = [
-        *email_errors(body.email),
-        *tax_code_errors(body.tax_code),
-        *new_password_errors(body.password, body.password_confirmation),
-        *privacy_errors(body.privacy_accepted, body.privacy_version, rt.settings.privacy_version),
+    problems = [
+        *email_errors(command.email),
+        *tax_code_errors(command.tax_code),
+        *new_password_errors(command.password, command.password_confirmation),
+        *privacy_errors(command.privacy_accepted, command.privacy_version, rt.settings.privacy_version),
     ]
-    if errors:
-        raise validation_problem(errors)
-    email = normalize_email(body.email)
-    tax_code = normalize_tax_code(body.tax_code)
-    password_hash = await rt.passwords.hash(body.password)
-    now = utcnow()
+    if problems:
+        raise Invalid(problems)
+    email = normalize_email(command.email)
+    tax_code = normalize_tax_code(command.tax_code)
+    password_hash = await rt.passwords.hash(command.password)
+    now = rt.clock.now()
 
-    # An expired or locked session no longer holds its e-mail and codice fiscale.
+    # An expired or locked session no longer holds its e-mail and codice fiscale (this delete
+    # is rolled back with the rest when the registration is refused below).
     await session.exec(
         delete(RegistrationSession)
         .where(
@@ -95,8 +81,7 @@ async def start(
         .where(or_(RegistrationSession.expires_at <= now, col(RegistrationSession.locked_at).is_not(None)))
     )
     if taken := await taken_fields(session, email=email, tax_code=tax_code, now=now):
-        await session.rollback()
-        raise in_use_problem(taken)
+        raise errors.in_use(taken)
 
     registration_id = uuid.uuid4()
     otp, resume_token = codes.new_otp(), codes.new_token()
@@ -114,26 +99,19 @@ async def start(
         created_at=now,
         expires_at=now + timedelta(seconds=rt.settings.registration_ttl_s),
     )
-    try:
-        session.add(registration)
-        # The unique indexes decide between two registrations racing for the same address.
-        await session.flush()
-        await emit(
-            session,
-            RegistrationStarted(
-                registration_id=registration_id,
-                email=email,
-                otp=otp,
-                resume_url=resume_url(rt, registration_id, resume_token),
-                expires_at=registration.expires_at,
-            ),
-        )
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        if fields := violated_unique_fields(exc):
-            raise in_use_problem(fields) from None
-        raise
+    session.add(registration)
+    # The unique indexes decide between two registrations racing for the same address.
+    await flush_unique(session, in_use_refusals())
+    await emit(
+        session,
+        RegistrationStarted(
+            registration_id=registration_id,
+            email=email,
+            otp=otp,
+            resume_url=resume_url(rt, registration_id, resume_token),
+            expires_at=registration.expires_at,
+        ),
+    )
     log.info("registration.started", registration_id=str(registration_id))
     return schemas.RegistrationStarted(
         registration_id=registration_id,
@@ -149,7 +127,7 @@ async def _live_session(
     try:
         sid = uuid.UUID(registration_id)
     except ValueError:
-        raise NOT_FOUND from None
+        raise errors.registration_not_found() from None
     query = select(RegistrationSession).where(RegistrationSession.id == sid)
     if for_update:
         query = query.with_for_update()
@@ -161,11 +139,11 @@ async def _live_session(
             rt.settings.secret_bytes, f"resume:{sid}", resume_token, registration.resume_token_hash
         )
     ):
-        raise NOT_FOUND
-    if is_expired(registration.expires_at, utcnow()):
-        raise EXPIRED
+        raise errors.registration_not_found()
+    if is_expired(registration.expires_at, rt.clock.now()):
+        raise errors.registration_expired()
     if registration.locked_at is not None:
-        raise LOCKED
+        raise errors.registration_locked()
     return registration
 
 
@@ -178,7 +156,7 @@ async def status(
         email=registration.email,
         tax_code=registration.tax_code,
         expires_at=registration.expires_at,
-        seconds_left=seconds_left(registration.expires_at, utcnow()),
+        seconds_left=seconds_left(registration.expires_at, rt.clock.now()),
     )
 
 
@@ -186,7 +164,7 @@ async def resend_otp(
     session: AsyncSession, rt: Runtime, registration_id: str, resume_token: str
 ) -> schemas.OtpResent:
     registration = await _live_session(session, rt, registration_id, resume_token, for_update=True)
-    now = utcnow()
+    now = rt.clock.now()
     wait = resend_wait_s(
         last_sent_at=registration.otp_sent_at,
         resends=registration.otp_resends,
@@ -195,12 +173,9 @@ async def resend_otp(
         policy=otp_policy(rt),
     )
     if wait is not None:
-        detail = (
-            "Hai già richiesto il numero massimo di codici per questa registrazione."
-            if registration.otp_resends >= rt.settings.otp_resend_max
-            else f"Puoi richiedere un nuovo codice tra {wait} secondi."
+        raise errors.otp_resend_too_soon(
+            wait, resends_used_up=registration.otp_resends >= rt.settings.otp_resend_max
         )
-        raise Problem(429, "otp_resend_too_soon", detail, headers={"Retry-After": str(wait)})
     otp = codes.new_otp()
     registration.otp_hash = codes.digest(rt.settings.secret_bytes, f"otp:{registration.id}", otp)
     registration.otp_sent_at = now
@@ -216,12 +191,13 @@ async def resend_otp(
             expires_at=registration.expires_at,
         ),
     )
-    await session.commit()
     log.info("registration.otp_resent", registration_id=str(registration.id))
     return schemas.OtpResent(expires_at=registration.expires_at)
 
 
 async def _check_otp(session: AsyncSession, rt: Runtime, registration: RegistrationSession, otp: str) -> None:
+    """The first write of ``complete``: a wrong OTP is counted (and may lock the session) and
+    the request refused with ``keep_changes``, which keeps that count and nothing else."""
     otp = otp.strip()
     if codes.is_otp_shaped(otp) and codes.matches(
         rt.settings.secret_bytes, f"otp:{registration.id}", otp, registration.otp_hash
@@ -232,16 +208,12 @@ async def _check_otp(session: AsyncSession, rt: Runtime, registration: Registrat
     locked = is_locked(registration.otp_wrong_attempts, policy)
     if locked:
         # A locked session frees its e-mail and codice fiscale for a new registration.
-        registration.locked_at = utcnow()
+        registration.locked_at = rt.clock.now()
     session.add(registration)
-    await session.commit()
     log.info("registration.otp_wrong", registration_id=str(registration.id), locked=locked)
     if locked:
-        raise LOCKED
-    message = (
-        f"Codice OTP non valido. Tentativi rimasti: {attempts_left(registration.otp_wrong_attempts, policy)}."
-    )
-    raise Problem(422, "otp_invalid", message, errors=[FieldError("otp", "otp_invalid", message).as_dict()])
+        raise errors.registration_locked(keep_changes=True)
+    raise errors.otp_invalid(attempts_left(registration.otp_wrong_attempts, policy), keep_changes=True)
 
 
 async def complete(
@@ -249,27 +221,27 @@ async def complete(
     rt: Runtime,
     registration_id: str,
     resume_token: str,
-    body: schemas.RegistrationComplete,
+    command: schemas.RegistrationComplete,
 ) -> schemas.UserCreated:
     registration = await _live_session(session, rt, registration_id, resume_token, for_update=True)
-    await _check_otp(session, rt, registration, body.otp)
+    await _check_otp(session, rt, registration, command.otp)
 
-    now = utcnow()
+    now = rt.clock.now()
     details = DeclaredDetails(
-        last_name=clean_text(body.last_name),
-        first_name=clean_text(body.first_name),
-        sex=body.sex.strip().upper(),
-        birth_date=body.birth_date,
-        birth_place=clean_text(body.birth_place),
+        last_name=clean_text(command.last_name),
+        first_name=clean_text(command.first_name),
+        sex=command.sex.strip().upper(),
+        birth_date=command.birth_date,
+        birth_place=clean_text(command.birth_place),
     )
     contact = {
-        "address_street": clean_text(body.address_street),
-        "address_number": clean_text(body.address_number),
-        "postcode": clean_text(body.postcode),
-        "municipality": clean_text(body.municipality),
-        "phone": normalize_phone(body.phone) if body.phone and body.phone.strip() else None,
+        "address_street": clean_text(command.address_street),
+        "address_number": clean_text(command.address_number),
+        "postcode": clean_text(command.postcode),
+        "municipality": clean_text(command.municipality),
+        "phone": normalize_phone(command.phone) if command.phone and command.phone.strip() else None,
     }
-    errors = [
+    problems = [
         *personal_details_errors(
             first_name=details.first_name,
             last_name=details.last_name,
@@ -280,15 +252,10 @@ async def complete(
         ),
         *contact_errors(contact),
     ]
-    if errors:
-        raise validation_problem(errors)
+    if problems:
+        raise Invalid(problems)
     if mismatches := tax_code_mismatches(registration.tax_code, details):
-        raise Problem(
-            422,
-            "tax_code_mismatch",
-            "I dati anagrafici non corrispondono al codice fiscale.",
-            errors=[e.as_dict() for e in mismatches],
-        )
+        raise errors.tax_code_mismatch(mismatches)
 
     account = Account(
         email=registration.email,
@@ -307,27 +274,22 @@ async def complete(
         password_changed_at=now,
         **contact,
     )
-    try:
-        session.add(account)
-        await session.delete(registration)
-        await session.flush()
-        await emit(
-            session,
-            UserRegistered(
-                user_id=account.id,
-                email=account.email,
-                tax_code=account.tax_code or "",
-                first_name=account.first_name or "",
-                last_name=account.last_name or "",
-                role="citizen",
-                registered_at=now,
-            ),
-        )
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        if fields := violated_unique_fields(exc):
-            raise in_use_problem(fields) from None
-        raise
+    session.add(account)
+    await session.delete(registration)
+    # An account written meanwhile with the same address or code: refused, and the session
+    # stays as it was (the unit of work rolls back the account and the delete).
+    await flush_unique(session, in_use_refusals())
+    await emit(
+        session,
+        UserRegistered(
+            user_id=account.id,
+            email=account.email,
+            tax_code=account.tax_code or "",
+            first_name=account.first_name or "",
+            last_name=account.last_name or "",
+            role="citizen",
+            registered_at=now,
+        ),
+    )
     log.info("registration.completed", registration_id=str(registration.id), user_id=str(account.id))
     return schemas.UserCreated(user_id=account.id)

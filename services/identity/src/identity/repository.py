@@ -1,58 +1,29 @@
-"""Problems and look-ups shared by the use cases."""
+"""Queries of the identity service, shared by its use cases."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import func, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
-from identity.domain.errors import FieldError
+from identity.domain.errors import in_use
 from identity.models import Account, RegistrationSession
-from kit.problems import Problem
-
-EMAIL_IN_USE = FieldError("email", "email_in_use", "L'indirizzo email è già associato a un altro account.")
-TAX_CODE_IN_USE = FieldError(
-    "tax_code", "tax_code_in_use", "Il codice fiscale è già associato a un altro account."
-)
-# Unique indexes → the request field they protect.
-_UNIQUE_FIELDS = {
-    "uq_accounts_email": "email",
-    "uq_registration_sessions_email": "email",
-    "uq_accounts_tax_code": "tax_code",
-    "uq_registration_sessions_tax_code": "tax_code",
-}
+from kit.errors import DomainError
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def validation_problem(errors: list[FieldError]) -> Problem:
-    return Problem(
-        422, "validation_error", "I dati inviati non sono validi.", errors=[e.as_dict() for e in errors]
-    )
-
-
-def in_use_problem(fields: set[str], *, email_field: str = "email") -> Problem:
-    """409 naming each field already taken; the code is the first of them."""
-    errors = []
-    if "email" in fields:
-        errors.append(FieldError(email_field, EMAIL_IN_USE.code, EMAIL_IN_USE.message))
-    if "tax_code" in fields:
-        errors.append(TAX_CODE_IN_USE)
-    first = errors[0]
-    return Problem(409, first.code, first.message, errors=[e.as_dict() for e in errors])
-
-
-def violated_unique_fields(exc: IntegrityError) -> set[str]:
-    """The fields whose unique index refused the write (empty: another integrity error)."""
-    cause = getattr(exc.orig, "__cause__", None)
-    constraint = getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
-    field = _UNIQUE_FIELDS.get(constraint or "")
-    return {field} if field else set()
+def in_use_refusals(*, email_field: str = "email") -> dict[str, Callable[[], DomainError]]:
+    """What each unique index of e-mails and codici fiscali answers when it refuses a write
+    (``kit.uow.flush_unique``): the 409 naming the field it protects."""
+    return {
+        "uq_accounts_email": lambda: in_use({"email"}, email_field=email_field),
+        "uq_registration_sessions_email": lambda: in_use({"email"}, email_field=email_field),
+        "uq_accounts_tax_code": lambda: in_use({"tax_code"}),
+        "uq_registration_sessions_tax_code": lambda: in_use({"tax_code"}),
+    }
 
 
 async def taken_fields(
@@ -89,3 +60,30 @@ async def taken_fields(
 
 async def account_by_email(session: AsyncSession, email: str) -> Account | None:
     return (await session.exec(select(Account).where(func.lower(Account.email) == email.lower()))).first()
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def accounts_matching(q: str) -> SelectOfScalar[Account]:
+    """Accounts whose name, e-mail or codice fiscale contains ``q`` (any case, blanks collapsed),
+    by surname, name and e-mail: a total order, so that pages neither repeat nor skip."""
+    pattern = _like(" ".join(q.split()))
+    first = func.coalesce(Account.first_name, "")
+    last = func.coalesce(Account.last_name, "")
+    return (
+        select(Account)
+        .where(
+            or_(
+                col(Account.email).ilike(pattern, escape="\\"),
+                col(Account.tax_code).ilike(pattern, escape="\\"),
+                (first + " " + last).ilike(pattern, escape="\\"),
+                (last + " " + first).ilike(pattern, escape="\\"),
+            )
+        )
+        .order_by(
+            col(Account.last_name).nulls_last(), col(Account.first_name), col(Account.email), col(Account.id)
+        )
+    )

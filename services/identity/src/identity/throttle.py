@@ -1,8 +1,8 @@
-"""Login throttle buckets in the database, so that every replica counts the same failures."""
+"""Login throttle buckets in the database, so that every replica counts the same failures
+(``identity.domain.throttle`` holds the rules)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_
@@ -13,16 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from identity.domain.throttle import Bucket, ThrottlePolicy, after_failure, retry_after_s
 from identity.models import LoginThrottle
 from identity.settings import Settings
-
-
-def account_key(email: str) -> str:
-    """By e-mail, existing or not: an unknown address is throttled like a known one. Hashed,
-    so the table does not collect the addresses people typed."""
-    return "account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
-
-
-def address_key(address: str) -> str:
-    return "address:" + address[:90]
 
 
 class LoginThrottler:
@@ -57,6 +47,7 @@ class LoginThrottler:
             row.window_started_at = bucket.window_started_at
             row.blocked_until = bucket.blocked_until
             session.add(row)
+        await session.flush()
 
     async def clear(self, session: AsyncSession, key: str) -> None:
         await session.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == key))
