@@ -44,6 +44,9 @@ async def test_registration_happy_path_then_login(identity, person) -> None:  # 
     assert registered["email"] == person.email
     assert registered["tax_code"] == person.tax_code
     assert (registered["first_name"], registered["last_name"]) == (person.first_name, person.last_name)
+    # v2: the details other services print on documents.
+    assert registered["municipality"] == "Caserta"
+    assert registered["birth_date"] and registered["birth_place"] and registered["address_street"]
 
     login = await identity.login(person.email)
     assert login.status_code == 200

@@ -14,6 +14,7 @@ from contracts.events import (
     RegistrationOtpResent,
     RegistrationStarted,
     UserRegistered,
+    UserRegisteredV2,
 )
 from kit.consumer import DuplicateHandlerName, EventHandlers
 from notifications.handlers import build_handlers
@@ -33,6 +34,7 @@ def test_every_handler_keeps_the_inbox_key_it_was_released_with() -> None:
         (RegistrationStarted.routing_key(), "mail.registration_started"),
         (RegistrationOtpResent.routing_key(), "mail.registration_otp_resent"),
         (UserRegistered.routing_key(), "mail.user_registered"),
+        (UserRegisteredV2.routing_key(), "mail.user_registered.v2"),
         (PasswordResetRequested.routing_key(), "mail.password_reset_requested"),
         (EmailChangeRequested.routing_key(), "mail.email_change_requested"),
     }

@@ -18,6 +18,7 @@ from contracts.events import (
     RegistrationOtpResent,
     RegistrationStarted,
     UserRegistered,
+    UserRegisteredV2,
 )
 from kit.consumer import EventHandlers
 from kit.readmodel import keep_citizens
@@ -82,6 +83,8 @@ def build_handlers(rt: Runtime) -> EventHandlers:
     handlers.add(RegistrationStarted, "mail.registration_started", mail.registration_started)
     handlers.add(RegistrationOtpResent, "mail.registration_otp_resent", mail.registration_otp_resent)
     handlers.add(UserRegistered, "mail.user_registered", mail.user_registered)
+    # Identity publishes v2 now; v1 stays handled for events still in flight during an upgrade.
+    handlers.add(UserRegisteredV2, "mail.user_registered.v2", mail.user_registered)
     handlers.add(PasswordResetRequested, "mail.password_reset_requested", mail.password_reset_requested)
     handlers.add(EmailChangeRequested, "mail.email_change_requested", mail.email_change_requested)
     return handlers

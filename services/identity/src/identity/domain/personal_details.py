@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from kit.errors import FieldError
 
@@ -110,3 +111,18 @@ def personal_details_errors(
         *birth_date_errors(birth_date, today),
         *_text_errors("birth_place", birth_place),
     ]
+
+
+def personal_details(account: Any) -> dict[str, Any]:
+    """What identity's v2 events tell the other services about a citizen (their documents print
+    it): the personal details and the residence address of an account."""
+    return {
+        "sex": account.sex if account.sex in ("M", "F") else None,
+        "birth_date": account.birth_date,
+        "birth_place": account.birth_place,
+        "address_street": account.address_street,
+        "address_number": account.address_number,
+        "postcode": account.postcode,
+        "municipality": account.municipality,
+        "phone": account.phone,
+    }

@@ -10,11 +10,11 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.events import EmailChangeRequested, ProfileChanged
+from contracts.events import EmailChangeRequested, ProfileChangedV2
 from identity import schemas
 from identity.domain import codes, errors
 from identity.domain.emails import email_errors, normalize_email
-from identity.domain.personal_details import clean_text, contact_errors, normalize_phone
+from identity.domain.personal_details import clean_text, contact_errors, normalize_phone, personal_details
 from identity.domain.registration import attempts_left, is_expired, is_locked
 from identity.domain.throttle import account_key, address_key
 from identity.models import Account, EmailChangeRequest
@@ -61,15 +61,14 @@ async def _profile_changed(session: AsyncSession, account: Account) -> None:
         return
     await emit(
         session,
-        ProfileChanged(
+        ProfileChangedV2(
             user_id=account.id,
             email=account.email,
             tax_code=account.tax_code,
             first_name=account.first_name or "",
             last_name=account.last_name or "",
-            phone=account.phone,
-            birth_date=account.birth_date,
             changed_at=account.updated_at,
+            **personal_details(account),
         ),
     )
 

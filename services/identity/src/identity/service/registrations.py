@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.events import RegistrationOtpResent, RegistrationStarted, UserRegistered
+from contracts.events import RegistrationOtpResent, RegistrationStarted, UserRegisteredV2
 from identity import schemas
 from identity.domain import codes, errors
 from identity.domain.emails import email_errors, normalize_email
@@ -20,6 +20,7 @@ from identity.domain.personal_details import (
     clean_text,
     contact_errors,
     normalize_phone,
+    personal_details,
     personal_details_errors,
 )
 from identity.domain.registration import (
@@ -281,7 +282,7 @@ async def complete(
     await flush_unique(session, in_use_refusals())
     await emit(
         session,
-        UserRegistered(
+        UserRegisteredV2(
             user_id=account.id,
             email=account.email,
             tax_code=account.tax_code or "",
@@ -289,6 +290,7 @@ async def complete(
             last_name=account.last_name or "",
             role="citizen",
             registered_at=now,
+            **personal_details(account),
         ),
     )
     log.info("registration.completed", registration_id=str(registration.id), user_id=str(account.id))
