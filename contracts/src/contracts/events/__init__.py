@@ -18,6 +18,7 @@ from contracts.events.identity import (
     UserRegisteredV2,
 )
 from contracts.events.subscriptions import (
+    PaymentReminderDue,
     SubscriptionActivated,
     SubscriptionExpired,
     SubscriptionExpiring,

@@ -76,3 +76,16 @@ class UnpaidRequestExpired(_Subscriptions):
     request_id: uuid.UUID
     user_id: uuid.UUID
     expired_at: datetime
+
+
+class PaymentReminderDue(_Subscriptions):
+    """An approved request is still unpaid a few days before its payment deadline."""
+
+    type = "subscriptions.request.payment_reminder"
+    request_id: uuid.UUID
+    user_id: uuid.UUID
+    plate: str
+    description: str
+    amount_cents: int
+    currency: str = "EUR"
+    pay_by: date
