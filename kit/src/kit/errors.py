@@ -58,6 +58,14 @@ class Invalid(DomainError):
         super().__init__(code, message, errors=errors, keep_changes=keep_changes)
 
 
+class BadRequest(DomainError):
+    """The request cannot be acted on as sent (a link that is not valid), with no field to blame."""
+
+
+class Unavailable(DomainError):
+    """Not a refusal: something the use case needs is not working now; try again later."""
+
+
 class NotFound(DomainError):
     """Nothing of that id that this caller may see (also what another citizen's id gets)."""
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kit.errors import (
+    BadRequest,
     Conflict,
     DomainError,
     Forbidden,
@@ -20,6 +21,7 @@ from kit.errors import (
     NotFound,
     TooMany,
     Unauthenticated,
+    Unavailable,
 )
 
 log = structlog.get_logger(__name__)
@@ -102,6 +104,8 @@ DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (Gone, 410),
     (Locked, 423),
     (TooMany, 429),
+    (BadRequest, 400),
+    (Unavailable, 503),
 ]
 
 

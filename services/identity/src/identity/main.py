@@ -7,7 +7,6 @@ from fastapi import FastAPI
 from identity.handlers import build_handlers
 from identity.jobs import build_jobs, build_workers
 from identity.routes import router
-from identity.routes.problems import install_problem_handlers
 from identity.runtime import Runtime
 from identity.security import Passwords
 from identity.settings import Settings
@@ -46,7 +45,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         jobs=build_jobs(rt),
         workers=build_workers(rt),
     )
-    install_problem_handlers(app)
     # Identity verifies its own tokens like every other service does, reading its JWKS
     # in-process instead of over the network.
     app.state.verifier = TokenVerifier(

@@ -33,6 +33,7 @@ from identity.models import SigningKey
 from identity.settings import Settings
 from kit.clock import Clock, SystemClock
 from kit.db import Database
+from kit.errors import Unavailable
 from kit.uow import unit_of_work
 
 log = structlog.get_logger(__name__)
@@ -42,12 +43,13 @@ ALGORITHM = "ES256"
 _FIRST_KEY_LOCK = 0x1D3_4B1C
 
 
-class SigningUnavailable(Exception):
-    """No readable key signs now (every key unreadable with this SECRET_KEY). Not a refusal of
-    the request: ``identity.routes.problems`` answers it with 503."""
+class SigningUnavailable(Unavailable):
+    """No readable key signs now (every key unreadable with this SECRET_KEY): 503."""
 
-    code = "signing_unavailable"
-    message = "L'accesso non è al momento disponibile. Riprova tra qualche minuto."
+    def __init__(self) -> None:
+        super().__init__(
+            "signing_unavailable", "L'accesso non è al momento disponibile. Riprova tra qualche minuto."
+        )
 
 
 class _KeyCipher:

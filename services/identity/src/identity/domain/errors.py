@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from kit.errors import (
+    BadRequest,
     Conflict,
-    DomainError,
     FieldError,
     Gone,
     Invalid,
@@ -127,9 +127,8 @@ def too_many_attempts(wait_s: int) -> TooMany:
 # Password recovery.
 
 
-class ResetLinkInvalid(DomainError):
-    """A reset link unknown, used or expired. Answered with 400 (the contract since the start):
-    ``kit.errors`` has no kind for it yet, so ``identity.routes.problems`` maps it."""
+class ResetLinkInvalid(BadRequest):
+    """A reset link unknown, used or expired (400, the contract since the start)."""
 
     def __init__(self) -> None:
         super().__init__("reset_token_invalid", "Il link non è valido o è scaduto.")
