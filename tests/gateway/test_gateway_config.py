@@ -89,8 +89,9 @@ async def test_security_headers_are_on_every_route(client: httpx.AsyncClient, pa
         ("/api/vehicles/plates", "default-src 'none'; frame-ancestors 'none'"),
         ("/api/vehicles/docs", "https://cdn.jsdelivr.net"),
         ("/dev/mail/", DEVMAIL_CSP),
+        ("/api/billing/sandbox/checkout/x", "form-action 'self'"),
     ],
-    ids=["portal", "api", "docs", "devmail"],
+    ids=["portal", "api", "docs", "devmail", "checkout"],
 )
 async def test_each_kind_of_route_gets_its_content_security_policy(
     client: httpx.AsyncClient, path: str, expected: str

@@ -95,6 +95,12 @@ def content_security_policies() -> dict[str, str]:
             "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
         ),
         "devmail": DEVMAIL_CSP,
+        # The sandbox checkout page: its own styles, a form posting to itself, then a redirect
+        # back to the portal (same origin through the gateway).
+        "checkout": (
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        ),
     }
 
 
@@ -138,6 +144,7 @@ def render(settings: GatewaySettings) -> Rendered:
         "portal_url": settings.portal_url,
         "devmail_url": settings.devmail_url,
         "devmail": settings.environment != "production",
+        "payment_sandbox": settings.environment != "production",
         "csp": content_security_policies(),
         "hsts_seconds": settings.hsts_seconds,
         "max_body_bytes": settings.max_body_bytes,
