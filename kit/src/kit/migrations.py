@@ -195,3 +195,26 @@ def create_audit_table() -> None:
 def drop_audit_table() -> None:
     op.drop_index(op.f("ix_audit_trail_subject_id"), table_name="audit_trail")
     op.drop_table("audit_trail")
+
+
+def create_documents_table() -> None:
+    """The uploaded documents of ``kit.documents`` (``documents_table``)."""
+    op.create_table(
+        "documents",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("field", sa.String(length=60), nullable=False),
+        sa.Column("filename", sa.String(length=150), nullable=False),
+        sa.Column("content_type", sa.String(length=60), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_documents_owner_id"), "documents", ["owner_id"], unique=False)
+
+
+def drop_documents_table() -> None:
+    op.drop_index(op.f("ix_documents_owner_id"), table_name="documents")
+    op.drop_table("documents")
