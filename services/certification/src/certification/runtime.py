@@ -3,15 +3,18 @@ jobs share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from kit.runtime import ServiceRuntime, runtime_dependency
 from certification.settings import Settings
+from kit.documents import DocumentStore
+from kit.runtime import ServiceRuntime, runtime_dependency
 
 
 @dataclass
 class Runtime(ServiceRuntime):
     settings: Settings
+    # Where the requests' documents are kept (this service's database; an object store later).
+    documents: DocumentStore = field(kw_only=True)
 
 
 RuntimeDep = runtime_dependency(Runtime)

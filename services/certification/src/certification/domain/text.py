@@ -1,0 +1,16 @@
+"""What any text a client sends must respect before it is stored."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def clean_line(value: str) -> str:
+    """Spaces trimmed and collapsed (names, codes, streets)."""
+    return " ".join(value.split())
+
+
+def has_control_characters(value: str, *, allow_newlines: bool = False) -> bool:
+    """NUL and the other control characters: PostgreSQL refuses the first, nobody means any."""
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)

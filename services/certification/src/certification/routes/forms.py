@@ -1,0 +1,34 @@
+"""The self-certification form ("Scarica il modulo qui")."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from certification.runtime import RuntimeDep
+from certification.service import forms
+from kit.deps import Citizen, UnitOfWorkDep
+
+router = APIRouter(tags=["certificazioni"])
+
+
+@router.get(
+    "/form",
+    summary="Modulo di autocertificazione di residenza (PDF) già compilato",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "Il modulo in PDF"}},
+)
+async def self_certification_form(
+    user: Citizen,
+    session: UnitOfWorkDep,
+    rt: RuntimeDep,
+    sector_code: Annotated[str | None, Query(max_length=50, description="Codice del settore scelto")] = None,
+) -> Response:
+    form = await forms.self_certification(session, rt, user.user_id, sector_code)
+    return Response(
+        form.content,
+        media_type=form.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{form.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
