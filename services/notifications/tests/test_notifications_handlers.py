@@ -8,11 +8,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
 from contracts.events import (
+    CertificationExpired,
+    CertificationRequestApproved,
+    CertificationRequestRejected,
     EmailChangeRequested,
     PasswordResetRequested,
+    PaymentCompleted,
+    PaymentReminderDue,
+    PlateDissociated,
+    PlateRequestApproved,
+    PlateRequestRejected,
     ProfileChanged,
     RegistrationOtpResent,
     RegistrationStarted,
+    SubscriptionActivated,
+    SubscriptionRequestApproved,
+    SubscriptionRequestRejected,
+    UnpaidRequestExpired,
     UserRegistered,
     UserRegisteredV2,
 )
@@ -37,6 +49,18 @@ def test_every_handler_keeps_the_inbox_key_it_was_released_with() -> None:
         (UserRegisteredV2.routing_key(), "mail.user_registered.v2"),
         (PasswordResetRequested.routing_key(), "mail.password_reset_requested"),
         (EmailChangeRequested.routing_key(), "mail.email_change_requested"),
+        (CertificationRequestApproved.routing_key(), "mail.certification_approved"),
+        (CertificationRequestRejected.routing_key(), "mail.certification_rejected"),
+        (CertificationExpired.routing_key(), "mail.certification_expired"),
+        (PlateRequestApproved.routing_key(), "mail.plate_approved"),
+        (PlateRequestRejected.routing_key(), "mail.plate_rejected"),
+        (PlateDissociated.routing_key(), "mail.plate_dissociated"),
+        (SubscriptionRequestApproved.routing_key(), "mail.subscription_approved"),
+        (SubscriptionRequestRejected.routing_key(), "mail.subscription_rejected"),
+        (PaymentReminderDue.routing_key(), "mail.payment_reminder"),
+        (UnpaidRequestExpired.routing_key(), "mail.unpaid_request_expired"),
+        (PaymentCompleted.routing_key(), "mail.payment_completed"),
+        (SubscriptionActivated.routing_key(), "mail.subscription_activated"),
     }
     # The citizens read model's names come from the kit; the released ones must stay.
     assert {

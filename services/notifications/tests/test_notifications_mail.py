@@ -26,6 +26,7 @@ from contracts import Envelope, Event
 from contracts.events import (
     EmailChangeRequested,
     PasswordResetRequested,
+    PaymentCompleted,
     RegistrationOtpResent,
     RegistrationStarted,
     UserRegistered,
@@ -402,6 +403,42 @@ async def test_email_change_otp_goes_to_the_new_address(service: Service, smtp: 
     assert mail.subject == "Caserta Sosta – Conferma il nuovo indirizzo email"
     assert event.otp in mail.text and event.otp in mail.html
     assert len(smtp.messages(old)) == 1  # only the welcome went to the old address
+
+
+async def test_an_account_event_that_overtakes_the_registration_is_retried_until_the_citizen_is_known(
+    start_service: ServiceFactory,
+    smtp: Catcher,
+    publish,  # noqa: ANN001
+) -> None:
+    email, user_id = address(), uuid.uuid4()
+    payment = wrap(
+        PaymentCompleted(
+            payment_id=uuid.uuid4(),
+            payment_order_id=uuid.uuid4(),
+            request_id=uuid.uuid4(),
+            user_id=user_id,
+            amount_cents=3500,
+            receipt_number="2026/000007",
+            paid_at=datetime.now(UTC),
+        )
+    )
+    # Retries spread over tens of seconds: the registration arrives while they go on.
+    async with start_service(consumer_max_attempts=10, consumer_retry_base_ms=100) as service:
+        await publish(payment)
+        await publish(payment)  # a duplicate delivery as well
+        await asyncio.sleep(0.5)  # both failed at least once: the citizen is unknown
+        assert await service.messages(event_id=payment.event_id) == []
+        await publish(wrap(user_registered(email, user_id)))
+
+        mails = await smtp.wait_for(email, count=2)  # the welcome and the payment
+        await service.handled(3)
+        [row] = await service.settled(event_id=payment.event_id)
+        assert service.app.state.consumer.dead_lettered == 0
+
+    [paid] = [m for m in mails if m.subject == "Caserta Sosta – Pagamento ricevuto"]
+    assert "€ 35,00" in paid.text and "2026/000007" in paid.text
+    assert row.status == MessageStatus.SENT and row.user_id == user_id
+    assert len(smtp.messages(email)) == 2
 
 
 async def test_email_queued_while_smtp_is_down_is_delivered_once_when_it_comes_back(

@@ -4,34 +4,65 @@ A handler runs in the consumer's transaction, next to the inbox row: it renders 
 and queues it in ``messages``. It never talks SMTP; the mail sender does. Each handler's name
 (in ``build_handlers``) is its inbox key: keep it when moving or renaming the function, never
 reuse it for another handler.
+
+An e-mail about an account goes to the address in the citizens read model. When the event
+overtakes the registration that fills it, the handler raises ``CitizenNotKnownYet``: the
+consumer retries with back-off and dead-letters after the last attempt; the mail is never
+silently dropped.
 """
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
 from contracts.events import (
+    CertificationExpired,
+    CertificationRequestApproved,
+    CertificationRequestRejected,
     EmailChangeRequested,
     PasswordResetRequested,
+    PaymentCompleted,
+    PaymentReminderDue,
+    PlateDissociated,
+    PlateRequestApproved,
+    PlateRequestRejected,
     RegistrationOtpResent,
     RegistrationStarted,
+    SubscriptionActivated,
+    SubscriptionRequestApproved,
+    SubscriptionRequestRejected,
+    UnpaidRequestExpired,
     UserRegistered,
     UserRegisteredV2,
 )
-from kit.consumer import EventHandlers
+from kit.consumer import EventHandlers, Handler
 from kit.readmodel import keep_citizens
-from notifications.domain.emails import Composer, Email
+from notifications.domain.emails import Composer, Email, Recipient
 from notifications.models import citizens
-from notifications.repository import add_message
+from notifications.repository import add_message, citizen
 from notifications.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
 
+class CitizenNotKnownYet(LookupError):
+    """The event is about an account whose registration has not reached this service yet."""
+
+    def __init__(self, user_id: uuid.UUID) -> None:
+        super().__init__(f"citizen {user_id} is not in the read model yet: retry later")
+        self.user_id = user_id
+
+
 class MailHandlers:
-    """One method per event that a person must hear about."""
+    """One method per identity event that a person must hear about; ``to_citizen`` makes the
+    handlers of the events about a citizen's account (certifications, plates, subscriptions,
+    payments)."""
 
     def __init__(self, composer: Composer) -> None:
         self.composer = composer
@@ -61,6 +92,18 @@ class MailHandlers:
     ) -> None:
         await _queue(session, self.composer.email_change(event, envelope.occurred_at), envelope)
 
+    def to_citizen(self, compose: Callable[[Any, Recipient], Email]) -> Handler:
+        """A handler that e-mails the citizen the event is about (its ``user_id``), at their
+        current address."""
+
+        async def handle(session: AsyncSession, event: Any, envelope: Envelope) -> None:
+            recipient = await citizen(session, event.user_id)
+            if recipient is None:
+                raise CitizenNotKnownYet(event.user_id)
+            await _queue(session, compose(event, recipient), envelope)
+
+        return handle
+
 
 async def _queue(session: AsyncSession, email: Email, envelope: Envelope) -> None:
     message_id = await add_message(session, email, envelope)
@@ -87,4 +130,21 @@ def build_handlers(rt: Runtime) -> EventHandlers:
     handlers.add(UserRegisteredV2, "mail.user_registered.v2", mail.user_registered)
     handlers.add(PasswordResetRequested, "mail.password_reset_requested", mail.password_reset_requested)
     handlers.add(EmailChangeRequested, "mail.email_change_requested", mail.email_change_requested)
+    # Fasi 5–12: every outcome the citizen must hear about, to the citizen's current address.
+    c = mail.composer
+    for event_cls, name, compose in (
+        (CertificationRequestApproved, "mail.certification_approved", c.certification_approved),
+        (CertificationRequestRejected, "mail.certification_rejected", c.certification_rejected),
+        (CertificationExpired, "mail.certification_expired", c.certification_expired),
+        (PlateRequestApproved, "mail.plate_approved", c.plate_approved),
+        (PlateRequestRejected, "mail.plate_rejected", c.plate_rejected),
+        (PlateDissociated, "mail.plate_dissociated", c.plate_dissociated),
+        (SubscriptionRequestApproved, "mail.subscription_approved", c.subscription_approved),
+        (SubscriptionRequestRejected, "mail.subscription_rejected", c.subscription_rejected),
+        (PaymentReminderDue, "mail.payment_reminder", c.payment_reminder),
+        (UnpaidRequestExpired, "mail.unpaid_request_expired", c.unpaid_request_expired),
+        (PaymentCompleted, "mail.payment_completed", c.payment_completed),
+        (SubscriptionActivated, "mail.subscription_activated", c.subscription_activated),
+    ):
+        handlers.add(event_cls, name, mail.to_citizen(compose))
     return handlers

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
 from kit.wakeup import notify
-from notifications.domain.emails import Email
+from notifications.domain.emails import Email, Recipient
 from notifications.domain.messages import MessageKind, MessageStatus
 from notifications.models import MESSAGES_CHANNEL, Message, citizens
 
@@ -50,6 +50,19 @@ async def add_message(session: AsyncSession, email: Email, envelope: Envelope) -
         return None
     await notify(session, MESSAGES_CHANNEL)
     return message_id
+
+
+async def citizen(session: AsyncSession, user_id: uuid.UUID) -> Recipient | None:
+    """Where e-mails about ``user_id``'s account go, as identity last told us; None when its
+    registration has not reached this service yet."""
+    row = (
+        await session.exec(
+            select(citizens.c.email, citizens.c.first_name, citizens.c.last_name).where(
+                citizens.c.user_id == user_id
+            )
+        )
+    ).first()
+    return None if row is None else Recipient(user_id, row.email, row.first_name, row.last_name)
 
 
 def _newest_first(statement: Select[Any]) -> Select[Any]:

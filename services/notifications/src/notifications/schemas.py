@@ -15,7 +15,11 @@ class MessagePublic(BaseModel):
     """A message as its recipient sees it in the list of their own messages."""
 
     id: uuid.UUID
-    kind: str = Field(description="otp, welcome, reset, email_change")
+    kind: str = Field(
+        description="otp, welcome, reset, email_change; certification_approved|rejected|expired, "
+        "plate_approved|rejected|dissociated, subscription_approved|rejected|activated, "
+        "payment_reminder, unpaid_request_expired, payment_completed"
+    )
     recipient: str
     subject: str
     status: str = Field(description="pending (in coda), sent (inviato), failed (non consegnato)")

@@ -6,16 +6,28 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from contracts.events import (
+    CertificationExpired,
+    CertificationRequestApproved,
+    CertificationRequestRejected,
     EmailChangeRequested,
     PasswordResetRequested,
+    PaymentCompleted,
+    PaymentReminderDue,
+    PlateDissociated,
+    PlateRequestApproved,
+    PlateRequestRejected,
     RegistrationOtpResent,
     RegistrationStarted,
+    SubscriptionActivated,
+    SubscriptionRequestApproved,
+    SubscriptionRequestRejected,
+    UnpaidRequestExpired,
     UserRegistered,
 )
 from kit.clock import ROME
@@ -28,6 +40,33 @@ def minutes_text(minutes: int) -> str:
     return "1 minuto" if minutes == 1 else f"{minutes} minuti"
 
 
+def euro(cents: int) -> str:
+    """Italian euro from integer cents, never through floats: 1234 → "€ 12,34",
+    100000 → "€ 1.000,00"."""
+    units, rest = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"€ {sign}{units:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def in_rome(moment: datetime) -> datetime:
+    """``moment`` on the clocks of Caserta; events carry aware UTC, a naive time is read as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ROME)
+
+
+def day(value: date | datetime) -> str:
+    """dd/mm/yyyy; an instant is shown as the day it was in Caserta (a date is already one)."""
+    if isinstance(value, datetime):
+        value = in_rome(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def day_time(moment: datetime) -> str:
+    """dd/mm/yyyy HH:MM in Caserta."""
+    return in_rome(moment).strftime("%d/%m/%Y %H:%M")
+
+
 _env = Environment(
     loader=PackageLoader("notifications", "templates"),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -37,6 +76,19 @@ _env = Environment(
     keep_trailing_newline=True,
 )
 _env.filters["minutes_text"] = minutes_text
+_env.filters["euro"] = euro
+_env.filters["day"] = day
+_env.filters["day_time"] = day_time
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The citizen an e-mail about their account goes to, as the citizens read model knows them."""
+
+    user_id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
 
 
 @dataclass(frozen=True)
@@ -80,8 +132,25 @@ def _tidy(text: str) -> str:
 def _expiry(issued_at: datetime, expires_at: datetime) -> dict[str, Any]:
     return {
         "minutes": validity_minutes(issued_at, expires_at),
-        "expires_time": expires_at.astimezone(ROME).strftime("%H:%M"),
+        "expires_time": in_rome(expires_at).strftime("%H:%M"),
     }
+
+
+def _euros(currency: str) -> None:
+    """Amounts are shown in euro: an amount in another currency must not go out as one."""
+    if currency != "EUR":
+        raise ValueError(f"amounts in {currency!r} cannot be shown: only EUR is supported")
+
+
+# The dashboard's sections (Fase 4: the quick links at the top right) and the button to each.
+CERTIFICATIONS = "certificazioni"
+PLATES = "targhe"
+SUBSCRIPTIONS = "abbonamenti"
+_SECTION_BUTTONS = {
+    CERTIFICATIONS: "Vai alle certificazioni",
+    PLATES: "Vai alle targhe",
+    SUBSCRIPTIONS: "Vai agli abbonamenti",
+}
 
 
 @dataclass(frozen=True)
@@ -148,6 +217,168 @@ class Composer:
             new_email=event.new_email,
             expires_at=event.expires_at,
             **_expiry(issued_at, event.expires_at),
+        )
+
+    # The outcomes of Fasi 5–12, to the citizen the event is about.
+
+    def certification_approved(self, event: CertificationRequestApproved, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.CERTIFICATION_APPROVED,
+            to,
+            "Certificazione di residenza approvata",
+            CERTIFICATIONS,
+            sector_name=event.sector_name,
+            valid_from=event.valid_from,
+            valid_until=event.valid_until,
+        )
+
+    def certification_rejected(self, event: CertificationRequestRejected, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.CERTIFICATION_REJECTED,
+            to,
+            "Certificazione di residenza non approvata",
+            CERTIFICATIONS,
+            sector_code=event.sector_code,
+            reason=event.reason,
+        )
+
+    def certification_expired(self, event: CertificationExpired, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.CERTIFICATION_EXPIRED,
+            to,
+            "Certificazione di residenza scaduta",
+            CERTIFICATIONS,
+            sector_code=event.sector_code,
+            expired_on=event.expired_on,
+        )
+
+    def plate_approved(self, event: PlateRequestApproved, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.PLATE_APPROVED,
+            to,
+            "Targa associata",
+            PLATES,
+            plate=event.plate,
+            make=event.make,
+            model=event.model,
+            electric=event.electric,
+        )
+
+    def plate_rejected(self, event: PlateRequestRejected, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.PLATE_REJECTED,
+            to,
+            "Associazione targa non approvata",
+            PLATES,
+            plate=event.plate,
+            reason=event.reason,
+        )
+
+    def plate_dissociated(self, event: PlateDissociated, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.PLATE_DISSOCIATED,
+            to,
+            "Targa rimossa",
+            PLATES,
+            plate=event.plate,
+            dissociated_at=event.dissociated_at,
+        )
+
+    def subscription_approved(self, event: SubscriptionRequestApproved, to: Recipient) -> Email:
+        _euros(event.currency)
+        free = event.amount_cents == 0
+        return self._to_citizen(
+            MessageKind.SUBSCRIPTION_APPROVED,
+            to,
+            # Nothing to pay: "procedi al pagamento" would send the citizen looking for a button.
+            "Richiesta di abbonamento approvata"
+            if free
+            else "Richiesta di abbonamento approvata: procedi al pagamento",
+            SUBSCRIPTIONS,
+            free=free,
+            description=event.description,
+            plate=event.plate,
+            amount_cents=event.amount_cents,
+            pay_by=event.pay_by,
+        )
+
+    def subscription_rejected(self, event: SubscriptionRequestRejected, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.SUBSCRIPTION_REJECTED,
+            to,
+            "Richiesta di abbonamento non approvata",
+            SUBSCRIPTIONS,
+            reason=event.reason,
+        )
+
+    def payment_reminder(self, event: PaymentReminderDue, to: Recipient) -> Email:
+        _euros(event.currency)
+        return self._to_citizen(
+            MessageKind.PAYMENT_REMINDER,
+            to,
+            "Promemoria: pagamento dell'abbonamento in scadenza",
+            SUBSCRIPTIONS,
+            description=event.description,
+            plate=event.plate,
+            amount_cents=event.amount_cents,
+            pay_by=event.pay_by,
+        )
+
+    def unpaid_request_expired(self, event: UnpaidRequestExpired, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.UNPAID_REQUEST_EXPIRED,
+            to,
+            "Richiesta di abbonamento scaduta per mancato pagamento",
+            SUBSCRIPTIONS,
+            expired_at=event.expired_at,
+        )
+
+    def payment_completed(self, event: PaymentCompleted, to: Recipient) -> Email:
+        _euros(event.currency)
+        return self._to_citizen(
+            MessageKind.PAYMENT_COMPLETED,
+            to,
+            "Pagamento ricevuto",
+            SUBSCRIPTIONS,
+            amount_cents=event.amount_cents,
+            receipt_number=event.receipt_number,
+            paid_at=event.paid_at,
+        )
+
+    def subscription_activated(self, event: SubscriptionActivated, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.SUBSCRIPTION_ACTIVATED,
+            to,
+            "Abbonamento attivo",
+            SUBSCRIPTIONS,
+            plate=event.plate,
+            sector_code=event.sector_code,
+            valid_from=event.valid_from,
+            valid_until=event.valid_until,
+        )
+
+    def _to_citizen(
+        self,
+        kind: MessageKind,
+        to: Recipient,
+        subject: str,
+        section: str,
+        **context: Any,
+    ) -> Email:
+        """An e-mail in the citizen layout (templates named as the kind): greeting, the
+        message, and the button to the dashboard ``section`` where the citizen sees the outcome
+        and acts on it."""
+        return self._email(
+            kind,
+            kind.value,
+            to.email,
+            subject,
+            to.user_id,
+            first_name=to.first_name,
+            last_name=to.last_name,
+            dashboard_url=f"{self.portal_url}/dashboard#{section}",
+            dashboard_label=_SECTION_BUTTONS[section],
+            **context,
         )
 
     def _email(

@@ -10,6 +10,19 @@ class MessageKind(StrEnum):
     WELCOME = "welcome"
     RESET = "reset"  # password-reset link
     EMAIL_CHANGE = "email_change"  # OTP to the new address
+    # The outcomes a citizen hears about (Fasi 5–12), one kind per event.
+    CERTIFICATION_APPROVED = "certification_approved"
+    CERTIFICATION_REJECTED = "certification_rejected"
+    CERTIFICATION_EXPIRED = "certification_expired"
+    PLATE_APPROVED = "plate_approved"
+    PLATE_REJECTED = "plate_rejected"
+    PLATE_DISSOCIATED = "plate_dissociated"
+    SUBSCRIPTION_APPROVED = "subscription_approved"  # with the amount to pay, or none due
+    SUBSCRIPTION_REJECTED = "subscription_rejected"
+    PAYMENT_REMINDER = "payment_reminder"
+    UNPAID_REQUEST_EXPIRED = "unpaid_request_expired"
+    PAYMENT_COMPLETED = "payment_completed"
+    SUBSCRIPTION_ACTIVATED = "subscription_activated"
 
 
 class MessageStatus(StrEnum):

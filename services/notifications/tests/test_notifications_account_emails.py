@@ -1,0 +1,285 @@
+"""The e-mails about a citizen's account (Fasi 5–12: certifications, plates, subscription
+requests, payments), without database, broker or SMTP."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from markupsafe import escape
+
+from notifications.domain.emails import Composer, Email, Recipient, day, day_time, euro
+from notifications.domain.messages import MessageKind
+
+PORTAL = "https://parkingcaserta.it"
+FOOTER = "Comune di Caserta – Piazza Vanvitelli 1, 81100 Caserta"
+composer = Composer(PORTAL)
+MARIO = Recipient(uuid.uuid4(), " mario.rossi@example.it ", "Mario", "Rossi")
+HOSTILE = '<script>alert("x")</script> & <b>Ufficio</b>'
+
+# Every kind about an account: its subject (after the common prefix) and the dashboard section.
+ACCOUNT_EMAILS = {
+    MessageKind.CERTIFICATION_APPROVED: ("Certificazione di residenza approvata", "certificazioni"),
+    MessageKind.CERTIFICATION_REJECTED: ("Certificazione di residenza non approvata", "certificazioni"),
+    MessageKind.CERTIFICATION_EXPIRED: ("Certificazione di residenza scaduta", "certificazioni"),
+    MessageKind.PLATE_APPROVED: ("Targa associata", "targhe"),
+    MessageKind.PLATE_REJECTED: ("Associazione targa non approvata", "targhe"),
+    MessageKind.PLATE_DISSOCIATED: ("Targa rimossa", "targhe"),
+    MessageKind.SUBSCRIPTION_APPROVED: (
+        "Richiesta di abbonamento approvata: procedi al pagamento",
+        "abbonamenti",
+    ),
+    MessageKind.SUBSCRIPTION_REJECTED: ("Richiesta di abbonamento non approvata", "abbonamenti"),
+    MessageKind.PAYMENT_REMINDER: ("Promemoria: pagamento dell'abbonamento in scadenza", "abbonamenti"),
+    MessageKind.UNPAID_REQUEST_EXPIRED: (
+        "Richiesta di abbonamento scaduta per mancato pagamento",
+        "abbonamenti",
+    ),
+    MessageKind.PAYMENT_COMPLETED: ("Pagamento ricevuto", "abbonamenti"),
+    MessageKind.SUBSCRIPTION_ACTIVATED: ("Abbonamento attivo", "abbonamenti"),
+}
+
+
+def compose(account_event, kind: str, **overrides) -> Email:  # noqa: ANN001, ANN003
+    """The e-mail of ``kind`` to Mario; the composer's method is named as the kind."""
+    return getattr(composer, kind)(account_event(kind, MARIO.user_id, **overrides), MARIO)
+
+
+def both(email: Email) -> tuple[str, str]:
+    """What a reader sees of the text part and of the HTML part (without tags), each on one
+    line: templates wrap and emphasise the text differently in the two."""
+    seen = html.unescape(re.sub(r"<[^>]+>", " ", email.html))
+    return " ".join(email.text.split()), " ".join(seen.split())
+
+
+def message_only(email: Email) -> str:
+    """The text part without the layout's header and footer."""
+    return email.text.split("=\n", 1)[1].split("\n--\n", 1)[0]
+
+
+def test_every_kind_of_message_has_a_subject_and_section_here_or_is_an_identity_one() -> None:
+    identity = {MessageKind.OTP, MessageKind.WELCOME, MessageKind.RESET, MessageKind.EMAIL_CHANGE}
+    assert set(ACCOUNT_EMAILS) == set(MessageKind) - identity
+
+
+@pytest.mark.parametrize("kind", list(ACCOUNT_EMAILS))
+def test_account_email_greets_the_citizen_in_the_layout_and_links_its_dashboard_section(
+    account_event,  # noqa: ANN001
+    kind: MessageKind,
+) -> None:
+    subject, section = ACCOUNT_EMAILS[kind]
+    email = compose(account_event, kind.value)
+    assert email.kind is kind
+    assert email.subject == f"Caserta Sosta – {subject}"
+    assert (email.recipient, email.user_id) == ("mario.rossi@example.it", MARIO.user_id)
+    assert email.expires_at is None and not email.is_secret  # nothing to blank after sending
+    url = f"{PORTAL}/dashboard#{section}"
+    for part in (email.text, email.html):
+        assert "Comune di Caserta" in part and "Abbonamenti sosta residenti" in part
+        assert FOOTER in part and "messaggio automatico" in part
+        assert "Gentile Mario Rossi," in part
+    assert url in email.text
+    assert f'href="{url}"' in email.html
+    assert '<html lang="it"' in email.html and f"<title>{escape(email.subject)}</title>" in email.html
+    assert "<h1" in email.html
+    assert "<" not in email.text
+
+
+def test_certification_approved_gives_sector_validity_and_the_next_step(account_event) -> None:  # noqa: ANN001
+    email = compose(
+        account_event, "certification_approved", valid_from=date(2026, 3, 1), valid_until=date(2026, 12, 31)
+    )
+    for part in both(email):
+        assert "Settore 1 – Centro storico" in part
+        assert "01/03/2026" in part and "31/12/2026" in part
+        assert '"Richieste Certificazioni"' in part
+        assert "Prossimo passo: associa una targa" in part
+        assert '"Richieste Associazione Targa"' in part and '"Nuova Targa"' in part
+
+
+def test_certification_rejected_gives_the_reason_and_says_a_new_request_can_be_sent(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "certification_rejected", reason="Il documento d'identità è scaduto.")
+    for part in both(email):
+        assert "Il documento d'identità è scaduto." in part
+        assert "S1" in part
+        assert "puoi presentare una nuova richiesta" in part
+        assert '"Richieste Certificazioni"' in part and '"Nuova Certificazione"' in part
+
+
+def test_certification_expired_says_what_it_means_for_subscriptions_and_how_to_renew(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "certification_expired", expired_on=date(2027, 1, 1))
+    for part in both(email):
+        assert "non è più valida dal 01/01/2027" in part
+        assert "non potrai richiedere nuovi abbonamenti né rinnovare" in part
+        assert "Come rinnovarla" in part and '"Nuova Certificazione"' in part
+
+
+@pytest.mark.parametrize("electric", [False, True])
+def test_plate_approved_gives_plate_make_and_model_and_the_electric_certification(
+    account_event,  # noqa: ANN001
+    electric: bool,
+) -> None:
+    email = compose(account_event, "plate_approved", make="Renault", model="Zoe", electric=electric)
+    for part in both(email):
+        assert "AB123CD" in part and "Renault Zoe" in part
+        assert '"Targhe Associate"' in part and '"Nuova Richiesta"' in part
+        assert ("certificata come veicolo elettrico" in part) is electric
+        assert ('"Auto Elettriche"' in part) is electric
+
+
+def test_plate_rejected_gives_plate_reason_and_what_to_do(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "plate_rejected", reason="Manca l'attestazione di disponibilità.")
+    for part in both(email):
+        assert "Manca l'attestazione di disponibilità." in part
+        assert "AB123CD" in part
+        assert '"Richieste Associazione Targa"' in part and '"Nuova Targa"' in part
+
+
+def test_plate_dissociated_says_only_that_the_association_was_removed(account_event) -> None:  # noqa: ANN001
+    email = compose(
+        account_event, "plate_dissociated", dissociated_at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    )
+    for part in both(email):
+        assert "l'associazione della targa AB123CD al tuo account è stata rimossa il 01/01/2027" in part
+    # What happens to its subscriptions is the subscriptions service's rule: not told here.
+    assert "abbonament" not in message_only(email).lower()
+
+
+def test_subscription_approved_gives_amount_deadline_and_the_payment_button_column(account_event) -> None:  # noqa: ANN001
+    email = compose(
+        account_event,
+        "subscription_approved",
+        description="Abbonamento annuale – Settore 1",
+        amount_cents=1234,
+        pay_by=date(2027, 1, 15),
+    )
+    for part in both(email):
+        assert "Abbonamento annuale – Settore 1" in part and "AB123CD" in part
+        assert "€ 12,34" in part
+        assert "15/01/2027" in part
+        assert '"Richieste Abbonamenti"' in part and 'colonna "Azioni"' in part
+        assert "la richiesta scade" in part
+        assert "Non è dovuto alcun pagamento" not in part
+
+
+def test_a_free_subscription_says_no_payment_is_due_and_it_is_activated_directly(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "subscription_approved", amount_cents=0, pay_by=date(2027, 1, 15))
+    assert email.subject == "Caserta Sosta – Richiesta di abbonamento approvata"
+    for part in both(email):
+        assert "€ 0,00" in part
+        assert "Non è dovuto alcun pagamento" in part and "attivato direttamente" in part
+        assert "15/01/2027" not in part and "Da pagare" not in part and "Azioni" not in part
+
+
+def test_subscription_rejected_gives_the_reason_and_what_to_do(account_event) -> None:  # noqa: ANN001
+    email = compose(
+        account_event, "subscription_rejected", reason="Tipologia non disponibile per il settore."
+    )
+    for part in both(email):
+        assert "Tipologia non disponibile per il settore." in part
+        assert '"Richieste Abbonamenti"' in part and '"Nuova Richiesta"' in part
+
+
+def test_payment_reminder_gives_amount_deadline_and_link(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "payment_reminder", amount_cents=100000, pay_by=date(2027, 2, 28))
+    for part in both(email):
+        assert "€ 1.000,00" in part and "28/02/2027" in part
+        assert 'colonna "Azioni"' in part
+        assert "Se hai già pagato, ignora questo messaggio" in part
+
+
+def test_unpaid_request_expired_says_a_new_request_is_needed(account_event) -> None:  # noqa: ANN001
+    # 23:15 UTC on 28 March 2026, the night summer time starts: 00:15 on the 29th in Caserta.
+    email = compose(
+        account_event, "unpaid_request_expired", expired_at=datetime(2026, 3, 28, 23, 15, tzinfo=UTC)
+    )
+    for part in both(email):
+        assert "scaduta il 29/03/2026" in part
+        assert "presenta una nuova richiesta" in part and '"Nuova Richiesta"' in part
+
+
+@pytest.mark.parametrize(
+    ("paid_at", "shown"),
+    [
+        (datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "01/01/2027 00:30"),  # UTC+1 in winter
+        (datetime(2026, 7, 31, 22, 15, tzinfo=UTC), "01/08/2026 00:15"),  # UTC+2 in summer
+        (datetime(2026, 7, 31, 21, 59, tzinfo=UTC), "31/07/2026 23:59"),
+    ],
+)
+def test_payment_completed_gives_amount_receipt_and_time_in_caserta(
+    account_event,  # noqa: ANN001
+    paid_at: datetime,
+    shown: str,
+) -> None:
+    email = compose(
+        account_event, "payment_completed", amount_cents=5, receipt_number="2026/000042", paid_at=paid_at
+    )
+    for part in both(email):
+        assert "€ 0,05" in part and "2026/000042" in part
+        assert shown in part
+        assert "ricevuta" in part and '"Abbonamenti Associati"' in part and '"Azioni"' in part
+
+
+def test_subscription_activated_gives_plate_sector_and_validity(account_event) -> None:  # noqa: ANN001
+    email = compose(
+        account_event,
+        "subscription_activated",
+        plate="XY987ZW",
+        sector_code="S3",
+        valid_from=date(2027, 1, 1),
+        valid_until=date(2027, 12, 31),
+    )
+    for part in both(email):
+        assert "XY987ZW" in part and "S3" in part
+        assert "01/01/2027" in part and "31/12/2027" in part
+        assert '"Abbonamenti Associati"' in part
+
+
+@pytest.mark.parametrize(
+    ("cents", "shown"),
+    [(0, "€ 0,00"), (5, "€ 0,05"), (1234, "€ 12,34"), (100000, "€ 1.000,00"), (123456789, "€ 1.234.567,89")],
+)
+def test_amounts_are_italian_euro_from_integer_cents(account_event, cents: int, shown: str) -> None:  # noqa: ANN001
+    assert euro(cents) == shown
+    for kind in ("subscription_approved", "payment_reminder", "payment_completed"):
+        for part in both(compose(account_event, kind, amount_cents=cents)):
+            assert shown in part, kind
+
+
+@pytest.mark.parametrize("kind", ["subscription_approved", "payment_reminder", "payment_completed"])
+def test_an_amount_in_another_currency_is_refused_rather_than_shown_as_euro(account_event, kind: str) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError):
+        compose(account_event, kind, currency="USD")
+
+
+def test_days_and_times_are_those_of_caserta() -> None:
+    assert day(date(2027, 1, 1)) == "01/01/2027"  # a date is already Caserta's: never shifted
+    assert day(datetime(2026, 12, 31, 22, 59, tzinfo=UTC)) == "31/12/2026"
+    assert day(datetime(2026, 12, 31, 23, 0, tzinfo=UTC)) == "01/01/2027"
+    assert day(datetime(2026, 12, 31, 23, 0)) == "01/01/2027"  # naive: read as UTC
+    assert day_time(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)) == "25/10/2026 02:30"  # still summer time
+    assert day_time(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == "25/10/2026 02:30"  # winter time again
+
+
+@pytest.mark.parametrize("kind", ["certification_rejected", "plate_rejected", "subscription_rejected"])
+def test_a_reason_is_escaped_in_html_and_verbatim_in_text(account_event, kind: str) -> None:  # noqa: ANN001
+    email = compose(account_event, kind, reason=HOSTILE)
+    assert "<script>" not in email.html and "<b>Ufficio" not in email.html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;Ufficio&lt;/b&gt;" in email.html
+    assert HOSTILE in email.text
+
+
+@pytest.mark.parametrize("kind", ["certification_rejected", "plate_rejected", "subscription_rejected"])
+def test_a_reason_on_several_lines_keeps_its_lines(account_event, kind: str) -> None:  # noqa: ANN001
+    email = compose(account_event, kind, reason="Primo motivo.\nSecondo motivo.")
+    assert "    Primo motivo.\n    Secondo motivo.\n" in email.text
+    assert "Primo motivo.\nSecondo motivo." in email.html  # shown on two lines (white-space:pre-line)
+
+
+def test_what_the_citizen_typed_about_the_vehicle_is_escaped(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "plate_approved", make="<img src=x onerror=alert(1)>", model="Panda")
+    assert "<img" not in email.html
+    assert "&lt;img src=x onerror=alert(1)&gt; Panda" in email.html
