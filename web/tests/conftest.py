@@ -2,11 +2,14 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import MultiPartParser
 
 from portal.app import create_app
 from portal.assets import build_assets
@@ -46,6 +49,8 @@ REQUEST_LISTS = {
     "targhe": "/api/vehicles/requests",
     "abbonamenti": "/api/subscriptions/requests",
 }
+# The plates associated with the citizen ("Targhe Associate", on the dashboard too).
+PLATES = "/api/vehicles/plates"
 
 
 @dataclass
@@ -145,8 +150,8 @@ async def log_in(
         httpx.Response(200, json={**TOKENS, "role": role, "expires_in": expires_in}),
     )
     gateway.on("GET", "/api/identity/me", httpx.Response(200, json={**PROFILE, "role": role}))
-    # A citizen with no request yet: the dashboard's three lists are empty.
-    for path in REQUEST_LISTS.values():
+    # A citizen with no request yet: the dashboard's three lists are empty, no plate either.
+    for path in [*REQUEST_LISTS.values(), PLATES]:
         gateway.on("GET", path, page([]))
     token = await csrf_from(client, "/login")
     return await client.post(
@@ -185,3 +190,104 @@ def request_lists() -> dict[str, str]:
 @pytest.fixture
 def profile_data() -> dict[str, Any]:
     return dict(PROFILE)
+
+
+class _PageStructure(HTMLParser):
+    """What the accessibility checks below look at in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+        self.ids: list[str] = []
+        self.labels: dict[str, str] = {}
+        self.fields: list[tuple[str, str]] = []  # (tag or input type, id)
+        self.described: list[str] = []
+        self.headings: list[int] = []
+        self._label: str | None = None
+        self._fieldsets: list[dict[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if "style" in attrs:
+            self.problems.append(f"style attribute on <{tag}>")
+        if tag == "script" and "src" not in attrs:
+            self.problems.append("inline <script>")
+        if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit"):
+            kind = attrs.get("type", tag) if tag == "input" else tag
+            if not attrs.get("id"):
+                self.problems.append(f"<{tag} name={attrs.get('name')}> without id")
+            self.fields.append((kind, attrs.get("id") or ""))
+            if kind == "radio" and not any(fs["legend"] for fs in self._fieldsets):
+                self.problems.append(f"radio {attrs.get('id')} outside a fieldset with a legend")
+        if "aria-describedby" in attrs:
+            self.described.extend(attrs["aria-describedby"].split())
+        if tag == "label" and attrs.get("for"):
+            self._label = attrs["for"]
+            self.labels[self._label] = ""
+        if tag == "fieldset":
+            self._fieldsets.append({"legend": False})
+        if tag == "legend" and self._fieldsets:
+            self._fieldsets[-1]["legend"] = True
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self._label = None
+        if tag == "fieldset" and self._fieldsets:
+            self._fieldsets.pop()
+
+    def handle_data(self, data):
+        if self._label is not None:
+            self.labels[self._label] += data
+
+
+def accessibility_problems(html: str) -> list[str]:
+    """What axe-core would flag first in a server-rendered page (the browser tests run axe
+    itself): inline script or style (CSP), fields without a label, radio buttons outside a
+    fieldset with a legend, descriptions pointing nowhere, repeated ids, heading levels
+    skipped, not exactly one h1."""
+    page = _PageStructure()
+    page.feed(html)
+    problems = list(page.problems)
+    ids = set(page.ids)
+    problems += [f"id {i} repeated" for i in ids if page.ids.count(i) > 1]
+    problems += [f"field {i} without a label" for _, i in page.fields if not page.labels.get(i, "").strip()]
+    problems += [f"label for missing {i}" for i in page.labels if i not in ids]
+    problems += [f"aria-describedby points at missing {i}" for i in page.described if i not in ids]
+    if page.headings.count(1) != 1:
+        problems.append(f"{page.headings.count(1)} h1")
+    main_headings = page.headings
+    for previous, current in zip(main_headings, main_headings[1:], strict=False):
+        if current > previous + 1:
+            problems.append(f"heading h{current} after h{previous}")
+    return problems
+
+
+@pytest.fixture
+def a11y_problems():
+    return accessibility_problems
+
+
+async def read_multipart(request: httpx.Request) -> dict[str, Any]:
+    """A multipart body as a service reads it: {name: text, or (filename, type, bytes)}."""
+
+    async def body():
+        yield request.content
+
+    form = await MultiPartParser(Headers(headers=dict(request.headers)), body()).parse()
+    parsed: dict[str, Any] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            parsed[name] = (value.filename, value.content_type, await value.read())
+        else:
+            parsed[name] = value
+    return parsed
+
+
+@pytest.fixture
+def multipart_of():
+    """``await multipart_of(request)``: what a service would read from a multipart request."""
+    return read_multipart

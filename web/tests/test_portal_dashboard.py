@@ -36,11 +36,11 @@ async def test_operator_opening_the_dashboard_goes_to_the_console(client, login_
     assert response.status_code == 303 and response.headers["location"] == "/operatore"
 
 
-async def test_buttons_lead_to_pages_that_say_the_function_is_coming_without_a_form(client, login_as):
+async def test_subscription_buttons_lead_to_pages_that_say_the_function_is_coming_without_a_form(
+    client, login_as
+):
     await login_as("citizen")
     for path in (
-        "/certificazioni/nuova",
-        "/targhe/nuova",
         "/abbonamenti/nuova",
         "/abbonamenti/auto-elettriche",
     ):

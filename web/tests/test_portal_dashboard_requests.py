@@ -70,7 +70,7 @@ async def test_each_section_lists_its_requests_with_the_date_in_rome_and_the_sta
         ["15/07/2026", "In attesa di verifica", "—"],
     ]
     assert rows(section(page, "targhe")) == [
-        ["10/04/2026", "Respinta", "Il libretto di circolazione non è leggibile."]
+        ["10/04/2026", "Respinta", "Motivo: Il libretto di circolazione non è leggibile."]
     ]
     assert "Nessuna richiesta presente." in section(page, "abbonamenti")
     assert page.count("Nessuna richiesta presente.") == 1

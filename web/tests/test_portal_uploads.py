@@ -1,7 +1,7 @@
 """Files from the browser to a service: the portal forwards them streamed, chunk by chunk, with
-their name and type. The certification pages come with the next issue: here a form of the
-portal's own tests sends through the certification client, and the service's endpoint is a
-double that parses the body as FastAPI would."""
+their name and type. Here a form of the tests' own sends through the certification client (the
+real pages are tested in test_portal_certifications and test_portal_plates), and the service's
+endpoint is a double that parses the body as FastAPI would."""
 
 import os
 
@@ -59,8 +59,7 @@ def certification_service(gateway):
 
 @pytest.fixture
 def upload_form(portal_app):
-    """A portal page that takes the files of a form and sends them on (the real one comes with
-    the certification pages)."""
+    """A portal page that takes the files of a form and sends them on."""
 
     async def send(request: Request, user: CurrentUser, certification: Certification):
         form = await request.form()

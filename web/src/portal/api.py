@@ -3,8 +3,9 @@
 `call` turns every answer into one of three outcomes the pages handle: the response (2xx/3xx),
 an `ApiProblem` (a 4xx, with the service's Italian detail and its per-field errors), or
 `ServiceUnavailable` (no answer, a timeout, a 5xx): pages never show a traceback. Requests
-carry JSON or a multipart body whose files are streamed (`Multipart`). Paths and shapes of each
-service live in `portal.clients`, never here nor in the pages.
+carry JSON or a multipart body whose files are streamed (`Multipart`); files a service sends
+back reach the browser streamed too (`Download`). Paths and shapes of each service live in
+`portal.clients`, never here nor in the pages.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any, Protocol, TypeVar
 import httpx
 import pydantic
 import structlog
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
+from starlette.responses import StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kit.correlation import HEADER, current_correlation_id
@@ -147,14 +150,23 @@ async def call(
     multipart: Multipart | None = None,
     params: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    stream: bool = False,
 ) -> httpx.Response:
-    """One request to a service; raises ApiProblem (4xx) or ServiceUnavailable."""
+    """One request to a service; raises ApiProblem (4xx) or ServiceUnavailable. With
+    ``stream`` a successful answer comes back unread: its body is the caller's to read and
+    close (see `Download`); an unsuccessful one is read (a problem is small) and closed here."""
     content = None
     if multipart is not None:
         headers = {**(headers or {}), **multipart.headers}
         content = multipart.stream()
     try:
-        response = await api.request(method, path, json=json, content=content, params=params, headers=headers)
+        request = api.build_request(method, path, json=json, content=content, params=params, headers=headers)
+        response = await api.send(request, stream=stream)
+        if stream and response.status_code >= 400:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
     except httpx.HTTPError as exc:
         log.warning("portal.api_unreachable", method=method, path=path, error=type(exc).__name__)
         raise ServiceUnavailable(path) from exc
@@ -276,3 +288,55 @@ class Multipart:
                 yield chunk
             yield b"\r\n"
         yield self._end()
+
+
+# --- files the services send ---------------------------------------------------------------
+
+
+class Download:
+    """A file a service is sending (a document, its preview, a PDF form), not read yet: the
+    page hands it to the browser chunk by chunk, so a file of any size costs the portal one
+    chunk of memory. Its type and name are the service's."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+
+    @property
+    def content_type(self) -> str:
+        return self._response.headers.get("content-type", "application/octet-stream")
+
+    @property
+    def content_disposition(self) -> str | None:
+        return self._response.headers.get("content-disposition")
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.aiter_bytes(CHUNK_SIZE):
+                yield chunk
+        finally:
+            await self._response.aclose()
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+    def as_response(self, *, disposition: str = "attachment") -> StreamingResponse:
+        """The browser's answer. ``disposition`` applies when the service named none: a
+        document is downloaded rather than shown unless the service says otherwise."""
+        headers = {
+            "Content-Disposition": self.content_disposition or disposition,
+            # The browser must not guess another type than the service's (an HTML "image"),
+            # and a file a citizen uploaded, opened on its own, runs nothing in the portal.
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+        }
+        # The chunks are decoded: a length measured before a content encoding would be wrong.
+        length = self._response.headers.get("content-length")
+        if length and not self._response.headers.get("content-encoding"):
+            headers["Content-Length"] = length
+        return StreamingResponse(
+            self.chunks(),
+            media_type=self.content_type,
+            headers=headers,
+            # Also when the browser goes away before the end: the service's answer is closed.
+            background=BackgroundTask(self.aclose),
+        )

@@ -18,7 +18,22 @@ from portal.auth import RefreshCoordinator
 from portal.clients.identity import refresh_tokens
 from portal.csrf import verify_csrf
 from portal.errors import register_error_pages
-from portal.routes import auth, dashboard, health, home, operator, pages, password, profile, registration
+from portal.routes import (
+    auth,
+    certifications,
+    dashboard,
+    health,
+    home,
+    operator,
+    pages,
+    password,
+    plates,
+    profile,
+    registration,
+    review_certifications,
+    review_plates,
+    sectors,
+)
 from portal.security import SecurityHeadersMiddleware
 from portal.settings import PortalSettings
 from portal.templating import STATIC_DIR
@@ -57,7 +72,21 @@ def create_app(
         log.warning("portal.assets_missing", hint="run `uv run python -m portal assets`")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
-    for module in (home, pages, auth, registration, password, dashboard, profile, operator):
+    for module in (
+        home,
+        pages,
+        auth,
+        registration,
+        password,
+        dashboard,
+        certifications,
+        plates,
+        profile,
+        operator,
+        review_certifications,
+        review_plates,
+        sectors,
+    ):
         app.include_router(module.router)
     register_error_pages(app)
 

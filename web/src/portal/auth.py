@@ -64,7 +64,11 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
-    """Logged in, but this page belongs to another role."""
+    """Logged in, but this page belongs to another role. ``message`` says whose it is."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "")
+        self.message = message
 
 
 def current_user(request: Request) -> SessionUser | None:
@@ -184,6 +188,7 @@ async def user_call(
     json: Any = None,
     multipart: Multipart | None = None,
     params: Mapping[str, Any] | None = None,
+    stream: bool = False,
 ) -> httpx.Response:
     """A call to a service as the logged-in user; refreshes the access token when needed."""
     api: httpx.AsyncClient = request.app.state.api
@@ -200,6 +205,7 @@ async def user_call(
             multipart=multipart,
             params=params,
             headers={"Authorization": f"Bearer {token}"},
+            stream=stream,
         )
 
     token = data["access_token"]

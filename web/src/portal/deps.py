@@ -27,8 +27,29 @@ def require_staff(user: Annotated[SessionUser, Depends(require_user)]) -> Sessio
     return user
 
 
+def require_admin(user: Annotated[SessionUser, Depends(require_user)]) -> SessionUser:
+    if user.role != "admin":
+        raise Forbidden(
+            "Questa pagina è riservata agli amministratori del servizio: il tuo account non ha "
+            "i permessi per consultarla."
+        )
+    return user
+
+
+def require_citizen(user: Annotated[SessionUser, Depends(require_user)]) -> SessionUser:
+    """Requests are made by citizens for themselves: staff accounts have none."""
+    if user.is_staff:
+        raise Forbidden(
+            "Questa pagina è riservata ai cittadini: gli account del Comune non presentano "
+            "richieste. Usa la console operatore."
+        )
+    return user
+
+
 CurrentUser = Annotated[SessionUser, Depends(require_user)]
+CitizenUser = Annotated[SessionUser, Depends(require_citizen)]
 StaffUser = Annotated[SessionUser, Depends(require_staff)]
+AdminUser = Annotated[SessionUser, Depends(require_admin)]
 
 Identity = Annotated[IdentityClient, Depends(IdentityClient)]
 Certification = Annotated[CertificationClient, Depends(CertificationClient)]

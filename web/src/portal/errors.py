@@ -6,11 +6,12 @@ from urllib.parse import quote, urlsplit
 
 import structlog
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.api import ServiceUnavailable
+from portal.api import ApiProblem, ServiceUnavailable
 from portal.auth import Forbidden, LoginRequired
 from portal.csrf import CsrfError
 from portal.templating import flash, templates
@@ -65,7 +66,16 @@ async def login_required(request: Request, exc: LoginRequired) -> Response:
 
 
 async def forbidden_page(request: Request, exc: Forbidden) -> Response:
-    return templates.TemplateResponse(request, "errors/forbidden.html", status_code=403)
+    return templates.TemplateResponse(
+        request, "errors/forbidden.html", {"message": exc.message}, status_code=403
+    )
+
+
+async def invalid_request_page(request: Request, exc: RequestValidationError) -> Response:
+    """A malformed address (an id that is not one, a page number that is not a number): the
+    Italian error page, never FastAPI's JSON."""
+    in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+    return await http_error_page(request, HTTPException(404 if in_path else 400))
 
 
 async def csrf_page(request: Request, exc: CsrfError) -> Response:
@@ -73,6 +83,18 @@ async def csrf_page(request: Request, exc: CsrfError) -> Response:
     # Back to the page that held the form (only its path: never another site).
     back = safe_next(urlsplit(request.headers.get("referer", "")).path) or "/"
     return templates.TemplateResponse(request, "errors/csrf.html", {"back": back}, status_code=403)
+
+
+async def api_problem_page(request: Request, exc: ApiProblem) -> Response:
+    """A service's refusal that no page expected (pages handle the ones they expect): its
+    status, on the portal's own error page."""
+    log.info("portal.api_problem_unhandled", path=request.url.path, status=exc.status, code=exc.code)
+    if exc.status == 403:
+        return await forbidden_page(
+            request, Forbidden("Il tuo account non ha i permessi per questa operazione.")
+        )
+    status = exc.status if 400 <= exc.status < 500 else 400
+    return await http_error_page(request, HTTPException(status))
 
 
 async def unavailable_page(request: Request, exc: ServiceUnavailable) -> Response:
@@ -89,6 +111,8 @@ def register_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error_page)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(Forbidden, forbidden_page)
+    app.add_exception_handler(RequestValidationError, invalid_request_page)
     app.add_exception_handler(CsrfError, csrf_page)
     app.add_exception_handler(ServiceUnavailable, unavailable_page)
+    app.add_exception_handler(ApiProblem, api_problem_page)
     app.add_exception_handler(Exception, server_error_page)

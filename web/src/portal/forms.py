@@ -8,12 +8,17 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar, cast
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
-from portal.api import UNAVAILABLE_MESSAGE, ApiProblem, ServiceUnavailable
+from portal.api import UNAVAILABLE_MESSAGE, ApiProblem, FileUpload, ServiceUnavailable
 
 # Never written back into a page, whatever a route puts in the values.
 SECRET_FIELDS = frozenset({"password", "password_confirmation"})
+# A browser never fills a file input again: after a refused submission the citizen is told.
+FILES_AGAIN = (
+    "I file allegati non vengono conservati quando la richiesta non viene inviata: "
+    "selezionali di nuovo prima di inviare."
+)
 
 T = TypeVar("T")
 
@@ -129,3 +134,12 @@ def form_values(form: FormData, names: Iterable[str]) -> dict[str, str]:
 def non_empty(values: Mapping[str, str]) -> dict[str, str]:
     """Empty fields left out of an API body, so the service answers "Campo obbligatorio.\""""
     return {k: v for k, v in values.items() if v != ""}
+
+
+def uploaded(form: FormData, name: str) -> FileUpload | None:
+    """The file chosen for ``name``, or None when none was (browsers then send an empty part
+    without a file name)."""
+    value = form.get(name)
+    if isinstance(value, UploadFile) and value.filename:
+        return FileUpload.from_upload(value)
+    return None

@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from portal.auth import current_user
 from portal.csrf import csrf_token
+from portal.statuses import status_tone, status_words
 
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -20,9 +21,13 @@ Level = Literal["success", "info", "warning", "danger"]
 _FLASH_KEY = "_messages"
 
 
-def flash(request: Request, text: str, level: Level = "info") -> None:
-    """Queue a message for the next page rendered for this browser (after a redirect)."""
-    request.session.setdefault(_FLASH_KEY, []).append({"level": level, "text": text})
+def flash(request: Request, text: str, level: Level = "info", *, section: str | None = None) -> None:
+    """Queue a message for the next page rendered for this browser (after a redirect).
+    ``section``: the id of the part of that page it is about (the dashboard shows it there)."""
+    message = {"level": level, "text": text}
+    if section:
+        message["section"] = section
+    request.session.setdefault(_FLASH_KEY, []).append(message)
 
 
 def _pop_messages(request: Request) -> dict[str, Any]:
@@ -44,6 +49,8 @@ templates = Jinja2Templates(
     directory=PACKAGE_DIR / "templates", context_processors=[_pop_messages, _session_context]
 )
 templates.env.globals["sprites"] = "/static/vendor/svg/sprites.svg"
+templates.env.globals["status_words"] = status_words
+templates.env.globals["status_tone"] = status_tone
 
 
 ROME = ZoneInfo("Europe/Rome")
@@ -63,3 +70,25 @@ def _date_it(value: Any) -> str:
 
 
 templates.env.filters["date_it"] = _date_it
+
+
+def _datetime_it(value: Any) -> str:
+    """An instant as read in Caserta: 01/03/2026 10:30."""
+    if isinstance(value, datetime):
+        return (value.astimezone(ROME) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
+    return _date_it(value)
+
+
+def _size_it(value: Any) -> str:
+    """A file's size in bytes as people read it: 850 KB, 1,3 MB."""
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        return ""
+    if size < 1000 * 1000:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / (1000 * 1000):.1f} MB".replace(".", ",")
+
+
+templates.env.filters["datetime_it"] = _datetime_it
+templates.env.filters["size_it"] = _size_it

@@ -4,7 +4,7 @@ calling (anonymous, as the logged-in user) and the shapes common to every servic
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 
 from portal import auth
-from portal.api import Multipart, call
+from portal.api import Download, Multipart, call
 
 Item = TypeVar("Item")
 
@@ -32,12 +32,72 @@ class Page(BaseModel, Generic[Item]):
 
 
 class RequestSummary(BaseModel):
-    """A citizen's request (certification, plate association, subscription) in a list."""
+    """A citizen's request (certification, plate association, subscription) in a list.
+    ``status_label`` is the status in words as the service puts it (pages fall back on their
+    own words when it is missing)."""
 
     id: uuid.UUID
     status: str
+    status_label: str | None = None
     submitted_at: datetime
+    decided_at: datetime | None = None
     outcome_reason: str | None = None
+
+
+# --- what operators see of a request (certification, plate association) ----------------------
+
+
+class Citizen(BaseModel):
+    """The citizen behind a request, from the service's copy of identity's personal details
+    (a field is None until identity's event has reached the service)."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    tax_code: str | None = None
+    email: str | None = None
+    birth_date: date | None = None
+    birth_place: str | None = None
+    address_street: str | None = None
+    address_number: str | None = None
+    postcode: str | None = None
+    municipality: str | None = None
+    # A service may send the address in one line instead of its parts.
+    address: str | None = None
+    phone: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        """Surname first, as the municipality's registers list people."""
+        return " ".join(part for part in (self.last_name, self.first_name) if part)
+
+    @property
+    def residence(self) -> str:
+        street = " ".join(part for part in (self.address_street, self.address_number) if part)
+        town = " ".join(part for part in (self.postcode, self.municipality) if part)
+        return ", ".join(part for part in (street, town) if part) or (self.address or "")
+
+
+class Document(BaseModel):
+    """A file attached to a request. ``pages``: how many pages its preview has, when the
+    service says (else the preview shows the first)."""
+
+    id: uuid.UUID
+    field: str
+    label: str | None = None
+    filename: str
+    content_type: str
+    size: int
+    pages: int | None = None
+
+
+class AuditEntry(BaseModel):
+    """One decision on a request, in the trail operators read."""
+
+    action: str
+    actor_email: str | None = None
+    actor_role: str | None = None
+    reason: str | None = None
+    at: datetime
 
 
 class ServiceClient:
@@ -63,3 +123,13 @@ class ServiceClient:
         return await auth.user_call(
             self._request, method, path, json=json, multipart=multipart, params=params
         )
+
+    async def _user_download(self, path: str, *, params: dict[str, Any] | None = None) -> Download:
+        """A file, as the logged-in user: not read here, streamed on to the browser."""
+        response = await auth.user_call(self._request, "GET", path, params=params, stream=True)
+        return Download(response)
+
+
+def without_empty(params: dict[str, Any]) -> dict[str, Any]:
+    """A query string without the filters left empty."""
+    return {k: v for k, v in params.items() if v not in (None, "")}

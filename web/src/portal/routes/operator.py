@@ -1,5 +1,6 @@
-"""`/operatore`: the console of the municipality's operators. For now: looking up citizens;
-the review queues of certifications, plates and subscriptions come with their phases."""
+"""`/operatore`: the console of the municipality's operators: looking up citizens, and the
+way to the review queues (certifications, plates; subscriptions come with their phase) and,
+for admins, to the sectors catalogue."""
 
 from __future__ import annotations
 
@@ -14,10 +15,19 @@ router = APIRouter()
 
 MIN_QUERY = 2
 SEARCH_UNAVAILABLE = "La ricerca non è al momento disponibile: riprova tra qualche minuto."
+# Title, description, page (None: not built yet).
 QUEUES = [
-    ("Certificazioni da verificare", "Le richieste di certificazione di residenza in attesa di esito."),
-    ("Targhe da verificare", "Le richieste di associazione targa in attesa di esito."),
-    ("Abbonamenti da verificare", "Le richieste di abbonamento in attesa di esito."),
+    (
+        "Certificazioni da verificare",
+        "Le richieste di certificazione di residenza in attesa di esito.",
+        "/operatore/certificazioni",
+    ),
+    (
+        "Targhe da verificare",
+        "Le richieste di associazione targa in attesa di esito.",
+        "/operatore/targhe",
+    ),
+    ("Abbonamenti da verificare", "Le richieste di abbonamento in attesa di esito.", None),
 ]
 
 
