@@ -1,28 +1,54 @@
-"""Wiring point of the billing service: builds its runtime once and hands it to the app, the
-event handlers and the jobs."""
+"""Wiring point of the billing service: builds its runtime once (with the payment provider)
+and hands it to the app, the event handlers, the jobs and the workers."""
 
+import httpx
 from fastapi import FastAPI
 
-from kit.app import create_service_app
-from kit.db import Database
 from billing.handlers import build_handlers
-from billing.jobs import build_jobs
+from billing.jobs import build_jobs, build_workers
+from billing.provider import PaymentProvider, UnconfiguredProvider
+from billing.provider.sandbox import Sandbox
 from billing.routes import router
+from billing.routes.problems import install_problem_handlers
 from billing.runtime import Runtime
 from billing.settings import Settings
+from kit.app import create_service_app
+from kit.clock import Clock, SystemClock
+from kit.db import Database
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings=settings, db=Database(settings.database_url))
+def build_runtime(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Runtime:
+    clock = clock or SystemClock()
+    db = db or Database(settings.database_url)
+    sandbox = Sandbox(settings, db, clock) if settings.sandbox_active else None
+    # Only the sandbox is implemented: a real pagoPA adapter would be chosen here.
+    provider: PaymentProvider = sandbox if sandbox is not None else UnconfiguredProvider()
+    return Runtime(settings=settings, db=db, clock=clock, provider=provider, sandbox=sandbox)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     rt = runtime or build_runtime(settings or Settings())
-    return create_service_app(
+    settings = rt.settings
+    app = create_service_app(
         rt,
         title="Pagamenti",
-        description="Ordini di pagamento, pagamenti, ricevute e fatture.",
+        description=(
+            "Ordini di pagamento (avvisi pagoPA), pagamenti con il gestore, ricevute; "
+            "sandbox del gestore dei pagamenti fuori produzione."
+        ),
         routers=[router],
         handlers=build_handlers(rt),
         jobs=build_jobs(rt),
+        workers=build_workers(rt),
     )
+    install_problem_handlers(app)
+    if rt.sandbox is not None and rt.sandbox.client is None:
+        # The sandbox posts its notifications to billing's own endpoint: over the network in
+        # a local run, in-process where configured (tests).
+        transport = httpx.ASGITransport(app=app) if settings.sandbox_notify_in_process else None
+        rt.sandbox.client = httpx.AsyncClient(
+            transport=transport,
+            base_url=settings.sandbox_notify_base,
+            timeout=settings.sandbox_notify_timeout_s,
+        )
+    return app

@@ -1,9 +1,100 @@
 """Settings of the billing service (environment variables, working local defaults)."""
 
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+
+from billing.domain.return_urls import origin_of
 from kit.settings import ServiceSettings
+
+_DEVELOPMENT_SECRET = "development-only-notification-secret-do-not-use"
 
 
 class Settings(ServiceSettings):
     service_name: str = "billing"
     api_prefix: str = "/api/billing"
     port: int = 8105
+
+    # The creditor of every payment position: the Comune di Caserta (its codice fiscale) and
+    # the segregation code pagoPA assigned to this service's IUVs (aux digit 3).
+    creditor_name: str = "Comune di Caserta"
+    creditor_tax_code: str = Field(default="80002410610", pattern=r"^[0-9]{11}$")
+    segregation_code: int = Field(default=1, ge=0, le=99)
+    vat_rate_percent: int = Field(default=22, ge=0, le=100)
+
+    # Where the checkout may send the citizen back (return_url): the portal's origin. Empty:
+    # the origin of PUBLIC_BASE_URL (the gateway, which serves the portal).
+    portal_origin: str = ""
+
+    # Notifications of payment outcomes are HMAC-SHA256 signed with this secret, shared with
+    # the provider (the sandbox signs with it too). Required outside development.
+    provider_notification_secret: SecretStr = SecretStr(_DEVELOPMENT_SECRET)
+    # A notification signed longer ago than this (or this far in the future) is refused.
+    notification_tolerance_s: int = Field(default=300, ge=1)
+    # A checkout session lasts this long at the provider.
+    checkout_ttl_s: int = Field(default=1800, ge=60)
+
+    # Reconciliation: checkouts started more than reconciliation_after_s ago without an outcome
+    # are asked about at the provider, every reconciliation_interval_s.
+    reconciliation_interval_s: float = Field(default=300.0, gt=0)
+    reconciliation_after_s: int = Field(default=900, ge=0)
+    reconciliation_batch: int = Field(default=100, ge=1, le=1000)
+    # Orders past their due date are closed every this often.
+    expiry_interval_s: float = Field(default=3600.0, gt=0)
+
+    # The sandbox provider (hosted checkout page and signed notifications), served unless
+    # ENVIRONMENT=production; there only with SANDBOX_ENABLED=true.
+    sandbox_enabled: bool | None = None
+    # Base of the checkout page links given to browsers. Empty: PUBLIC_BASE_URL (the gateway).
+    sandbox_public_url: str = ""
+    # Where the sandbox sends its notifications. Empty: this service's own address
+    # (http://HOST:PORT). With sandbox_notify_in_process the app is called in-process (tests).
+    sandbox_notify_base_url: str = ""
+    sandbox_notify_in_process: bool = False
+    # False: the sandbox keeps its notifications and never sends them (a provider whose
+    # notifications are lost; the reconciliation must find the payments).
+    sandbox_send_notifications: bool = True
+    sandbox_notify_poll_s: float = Field(default=2.0, gt=0)
+    sandbox_notify_retry_base_s: float = Field(default=1.0, gt=0)
+    sandbox_notify_retry_max_s: float = Field(default=300.0, gt=0)
+    sandbox_notify_max_attempts: int = Field(default=15, ge=1)
+    sandbox_notify_timeout_s: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_development_secret(self) -> Settings:
+        secret = self.provider_notification_secret.get_secret_value()
+        if self.environment == "production" and (secret == _DEVELOPMENT_SECRET or len(secret) < 32):
+            raise ValueError(
+                "PROVIDER_NOTIFICATION_SECRET must be set to a random value of at least 32 characters "
+                "in production"
+            )
+        return self
+
+    @property
+    def sandbox_active(self) -> bool:
+        if self.sandbox_enabled is not None:
+            return self.sandbox_enabled
+        return self.environment != "production"
+
+    @property
+    def notification_secret(self) -> bytes:
+        return self.provider_notification_secret.get_secret_value().encode()
+
+    @property
+    def allowed_return_origin(self) -> str:
+        return origin_of(self.portal_origin or self.public_base_url)
+
+    @property
+    def sandbox_checkout_base(self) -> str:
+        base = (self.sandbox_public_url or self.public_base_url).rstrip("/")
+        return f"{base}{self.api_prefix}/sandbox/checkout"
+
+    @property
+    def notification_path(self) -> str:
+        return f"{self.api_prefix}/provider/notifications"
+
+    @property
+    def sandbox_notify_base(self) -> str:
+        if self.sandbox_notify_in_process:
+            return "http://billing"
+        return (self.sandbox_notify_base_url or f"http://{self.host}:{self.port}").rstrip("/")
