@@ -8,6 +8,7 @@ from contracts import Envelope
 from contracts.events import (
     CertificationExpired,
     CertificationRequestApproved,
+    PaymentCompleted,
     PlateDissociated,
     PlateRequestApproved,
 )
@@ -15,6 +16,7 @@ from kit.consumer import EventHandlers
 from kit.readmodel import apply_newer
 from subscriptions.models import CitizenCertification, CitizenPlate
 from subscriptions.runtime import Runtime
+from subscriptions.service import payments
 
 certifications = CitizenCertification.__table__  # type: ignore[attr-defined]
 plates = CitizenPlate.__table__  # type: ignore[attr-defined]
@@ -81,9 +83,13 @@ async def plate_dissociated(session: AsyncSession, event: PlateDissociated, enve
 
 
 def build_handlers(rt: Runtime) -> EventHandlers:
+    async def payment_completed(session: AsyncSession, event: PaymentCompleted, envelope: Envelope) -> None:
+        await payments.payment_completed(session, rt, event)
+
     handlers = EventHandlers()
     handlers.add(CertificationRequestApproved, "read_model.certification_approved", certification_approved)
     handlers.add(CertificationExpired, "read_model.certification_expired", certification_expired)
     handlers.add(PlateRequestApproved, "read_model.plate_approved", plate_approved)
     handlers.add(PlateDissociated, "read_model.plate_dissociated", plate_dissociated)
+    handlers.add(PaymentCompleted, "payments.payment_completed", payment_completed)
     return handlers

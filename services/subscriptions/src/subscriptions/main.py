@@ -4,6 +4,7 @@ event handlers and the jobs."""
 from fastapi import FastAPI
 
 from kit.app import create_service_app
+from kit.clock import Clock, SystemClock
 from kit.db import Database
 from subscriptions.handlers import build_handlers
 from subscriptions.jobs import build_jobs
@@ -12,8 +13,8 @@ from subscriptions.runtime import Runtime
 from subscriptions.settings import Settings
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings=settings, db=Database(settings.database_url))
+def build_runtime(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Runtime:
+    return Runtime(settings=settings, db=db or Database(settings.database_url), clock=clock or SystemClock())
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:

@@ -3,4 +3,8 @@ resource; each route is one call to a use case in ``subscriptions.service``."""
 
 from fastapi import APIRouter
 
+from subscriptions.routes import admin_types, options, requests, review, subscriptions, types
+
 router = APIRouter()
+for module in (types, options, requests, subscriptions, review, admin_types):
+    router.include_router(module.router)

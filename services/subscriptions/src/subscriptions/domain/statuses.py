@@ -1,0 +1,77 @@
+"""The life of a subscription request and of a subscription, and the labels people read.
+
+A request is pending until an operator decides; approved means waiting for payment; paid
+means its subscription exists. Unpaid by its deadline it expires; paid when it could no longer
+become a subscription (see ``service.payments``), the payment is due back to the citizen."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from subscriptions.domain.periods import format_date
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PAID = "paid"
+    EXPIRED_UNPAID = "expired_unpaid"
+    REFUND_DUE = "refund_due"
+
+    @property
+    def label(self) -> str:
+        return _REQUEST_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Still on its way to a subscription: the plate can have only one such request."""
+        return self in OPEN
+
+
+_REQUEST_LABELS = {
+    RequestStatus.PENDING: "In attesa di esito",
+    RequestStatus.APPROVED: "Approvata: in attesa di pagamento",
+    RequestStatus.REJECTED: "Rifiutata",
+    RequestStatus.PAID: "Pagata",
+    RequestStatus.EXPIRED_UNPAID: "Scaduta per mancato pagamento",
+    RequestStatus.REFUND_DUE: "Pagata oltre il termine: importo da rimborsare",
+}
+
+OPEN = frozenset({RequestStatus.PENDING, RequestStatus.APPROVED})
+REQUEST_STATUSES = tuple(s.value for s in RequestStatus)
+
+
+def request_status_label(status: str) -> str:
+    return RequestStatus(status).label
+
+
+class SubscriptionStatus(StrEnum):
+    """What a subscription shows. Only ``active`` and ``revoked`` are stored: ``expired`` is an
+    active subscription whose last day has passed (in Caserta)."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+STORED_SUBSCRIPTION_STATUSES = (SubscriptionStatus.ACTIVE.value, SubscriptionStatus.REVOKED.value)
+
+
+def subscription_status(stored: str, valid_until: date, today: date) -> SubscriptionStatus:
+    if stored == SubscriptionStatus.REVOKED:
+        return SubscriptionStatus.REVOKED
+    if today > valid_until:
+        return SubscriptionStatus.EXPIRED
+    return SubscriptionStatus.ACTIVE
+
+
+def subscription_status_label(status: SubscriptionStatus, valid_from: date, today: date) -> str:
+    if status is SubscriptionStatus.REVOKED:
+        return "Revocato"
+    if status is SubscriptionStatus.EXPIRED:
+        return "Scaduto"
+    if valid_from > today:
+        return f"Attivo dal {format_date(valid_from)}"
+    return "Attivo"

@@ -1,0 +1,82 @@
+"""Subscriptions: activating the one a request asked for (on payment, or on approval when it is
+free), and the citizen's list of them ("Abbonamenti Associati")."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts.events import SubscriptionActivated
+from kit.outbox import emit
+from kit.pagination import Page, PageRequest, paginate
+from kit.uow import flush_unique
+from subscriptions import repository, schemas
+from subscriptions.domain import errors
+from subscriptions.domain.periods import Period, local_date
+from subscriptions.models import Subscription, SubscriptionRequest
+from subscriptions.runtime import Runtime
+from subscriptions.service.views import subscription_view
+
+
+async def own(
+    session: AsyncSession, rt: Runtime, user_id: uuid.UUID, page: PageRequest
+) -> Page[schemas.Subscription]:
+    today = local_date(rt.clock.now())
+    return await paginate(
+        session, repository.subscriptions_of(user_id), page, lambda s: subscription_view(s, today)
+    )
+
+
+async def ensure_period_free(session: AsyncSession, request: SubscriptionRequest) -> Period:
+    """The request's period, or ``Conflict`` when a subscription of the plate covers one of its
+    days (the caller holds the plate's lock)."""
+    period = Period(request.valid_from, request.valid_until)
+    for existing in await repository.subscriptions_of_plate(session, request.plate):
+        if Period(existing.valid_from, existing.valid_until).overlaps(period):
+            raise errors.plate_has_subscription(period.label)
+    return period
+
+
+async def activate(session: AsyncSession, request: SubscriptionRequest, *, at: datetime) -> Subscription:
+    """The subscription of ``request`` for its period, or ``Conflict`` when the plate already has
+    one overlapping it. The caller holds the plate's lock (``repository.lock_plate``), so the
+    check reads every committed subscription of the plate; the exclusion constraint stands
+    behind it. Written in a savepoint: a refusal leaves the caller's transaction usable."""
+    period = await ensure_period_free(session, request)
+    subscription = Subscription(
+        request_id=request.id,
+        user_id=request.user_id,
+        plate_id=request.plate_id,
+        plate=request.plate,
+        sector_code=request.sector_code,
+        sector_name=request.sector_name,
+        subscription_type_code=request.subscription_type_code,
+        subscription_type_name=request.subscription_type_name,
+        valid_from=request.valid_from,
+        valid_until=request.valid_until,
+        activated_at=at,
+    )
+    async with session.begin_nested():
+        session.add(subscription)
+        await flush_unique(
+            session,
+            {
+                errors.PLATE_PERIOD_EXCLUSION: lambda: errors.plate_has_subscription(period.label),
+                errors.SUBSCRIPTION_OF_REQUEST_INDEX: errors.subscription_already_active,
+            },
+        )
+    await emit(
+        session,
+        SubscriptionActivated(
+            subscription_id=subscription.id,
+            request_id=request.id,
+            user_id=request.user_id,
+            plate=request.plate,
+            sector_code=request.sector_code,
+            valid_from=request.valid_from,
+            valid_until=request.valid_until,
+        ),
+    )
+    return subscription
