@@ -51,6 +51,8 @@ REQUEST_LISTS = {
 }
 # The plates associated with the citizen ("Targhe Associate", on the dashboard too).
 PLATES = "/api/vehicles/plates"
+# The citizen's subscriptions ("Abbonamenti Associati", on the dashboard too).
+SUBSCRIPTIONS = "/api/subscriptions/subscriptions"
 
 
 @dataclass
@@ -150,8 +152,9 @@ async def log_in(
         httpx.Response(200, json={**TOKENS, "role": role, "expires_in": expires_in}),
     )
     gateway.on("GET", "/api/identity/me", httpx.Response(200, json={**PROFILE, "role": role}))
-    # A citizen with no request yet: the dashboard's three lists are empty, no plate either.
-    for path in [*REQUEST_LISTS.values(), PLATES]:
+    # A citizen with no request yet: the dashboard's three lists are empty, no plate nor
+    # subscription either.
+    for path in [*REQUEST_LISTS.values(), PLATES, SUBSCRIPTIONS]:
         gateway.on("GET", path, page([]))
     token = await csrf_from(client, "/login")
     return await client.post(

@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 
 async def test_dashboard_sections_come_in_the_manual_order_with_their_buttons(client, login_as):
     await login_as("citizen")
@@ -36,21 +38,7 @@ async def test_operator_opening_the_dashboard_goes_to_the_console(client, login_
     assert response.status_code == 303 and response.headers["location"] == "/operatore"
 
 
-async def test_subscription_buttons_lead_to_pages_that_say_the_function_is_coming_without_a_form(
-    client, login_as
-):
-    await login_as("citizen")
-    for path in (
-        "/abbonamenti/nuova",
-        "/abbonamenti/auto-elettriche",
-    ):
-        response = await client.get(path)
-        assert response.status_code == 200, path
-        assert "Questa funzione sarà disponibile a breve." in response.text
-        main = response.text[response.text.index("<main") : response.text.index("</main>")]
-        assert "<form" not in main, path
-
-
-async def test_coming_soon_pages_need_a_login_too(client):
-    response = await client.get("/targhe/nuova")
-    assert response.status_code == 303 and response.headers["location"] == "/login?next=/targhe/nuova"
+@pytest.mark.parametrize("path", ["/targhe/nuova", "/abbonamenti/nuova", "/abbonamenti/auto-elettriche"])
+async def test_the_request_pages_need_a_login(client, path):
+    response = await client.get(path)
+    assert response.status_code == 303 and response.headers["location"] == f"/login?next={path}"

@@ -127,6 +127,7 @@ async def test_targhe_associate_sits_in_the_plates_section_below_its_requests(
         ("2", "Richieste Associazione Targa"),
         ("3", "Targhe Associate"),
         ("2", "Richieste Abbonamento"),
+        ("3", "Abbonamenti Associati"),
     ]
     plates_part = part(page, "targhe-associate")
     assert rows(plates_part) == [["EV001AA", "Renault Zoe", "Sì", "02/05/2026", "Rimuovi la targa EV001AA"]]

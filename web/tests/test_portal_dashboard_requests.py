@@ -117,7 +117,10 @@ async def test_a_service_that_does_not_answer_degrades_only_its_own_section(
     assert "Nessuna richiesta presente." not in section(response.text, "targhe")
     assert html.unescape(response.text).count(UNAVAILABLE) == 1
     assert "Nessuna richiesta presente." in section(response.text, "certificazioni")
-    assert rows(section(response.text, "abbonamenti")) == [["02/05/2026", "In attesa di verifica", "—"]]
+    # Presentata il, Targa, Abbonamento, Stato, Esito, Azioni (the request carries no plate nor type).
+    assert rows(section(response.text, "abbonamenti")) == [
+        ["02/05/2026", "—", "—", "In attesa di verifica", "—", "—"]
+    ]
 
 
 async def test_the_three_lists_are_asked_at_once(client, gateway, login_as, make_page, request_lists):

@@ -176,5 +176,8 @@ async def test_the_console_leads_to_the_queues_and_admins_to_the_sectors(client,
     page = (await client.get("/operatore")).text
     assert '<a href="/operatore/certificazioni">Certificazioni da verificare</a>' in page
     assert '<a href="/operatore/targhe">Targhe da verificare</a>' in page
-    assert "Abbonamenti da verificare" in page and "Disponibile a breve." in page
+    assert '<a href="/operatore/abbonamenti">Abbonamenti da verificare</a>' in page
+    assert "Disponibile a breve." not in page
+    assert '<a href="/operatore/pagamenti">Pagamenti</a>' in page
     assert ('href="/operatore/settori"' in page) == (role == "admin")
+    assert ('href="/operatore/tipologie"' in page) == (role == "admin")

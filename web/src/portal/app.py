@@ -27,12 +27,16 @@ from portal.routes import (
     operator,
     pages,
     password,
+    payments,
     plates,
     profile,
     registration,
     review_certifications,
     review_plates,
+    review_subscriptions,
     sectors,
+    subscription_types,
+    subscriptions,
 )
 from portal.security import SecurityHeadersMiddleware
 from portal.settings import PortalSettings
@@ -81,11 +85,15 @@ def create_app(
         dashboard,
         certifications,
         plates,
+        subscriptions,
         profile,
         operator,
         review_certifications,
         review_plates,
+        review_subscriptions,
+        payments,
         sectors,
+        subscription_types,
     ):
         app.include_router(module.router)
     register_error_pages(app)
@@ -99,7 +107,9 @@ def create_app(
         same_site="lax",
         https_only=not settings.is_development,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware, form_action_origins=settings.payment_provider_origins.split()
+    )
     app.add_middleware(BrowserAddressMiddleware)
     app.add_middleware(CorrelationMiddleware)
     return app

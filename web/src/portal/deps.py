@@ -8,6 +8,7 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from portal.auth import Forbidden, LoginRequired, SessionUser, current_user
+from portal.clients.billing import BillingClient
 from portal.clients.certification import CertificationClient
 from portal.clients.identity import IdentityClient
 from portal.clients.subscriptions import SubscriptionsClient
@@ -55,3 +56,4 @@ Identity = Annotated[IdentityClient, Depends(IdentityClient)]
 Certification = Annotated[CertificationClient, Depends(CertificationClient)]
 Vehicles = Annotated[VehiclesClient, Depends(VehiclesClient)]
 Subscriptions = Annotated[SubscriptionsClient, Depends(SubscriptionsClient)]
+Billing = Annotated[BillingClient, Depends(BillingClient)]

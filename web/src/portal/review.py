@@ -20,14 +20,23 @@ ALREADY_DECIDED = "La richiesta è già stata decisa da un altro operatore: rica
 DECISION_LABELS = {"electric": "Veicolo elettrico", "reason": "Motivo del rifiuto"}
 # The decisions of the audit trail in words; an action not listed is shown as the service names it.
 AUDIT_ACTIONS = {
+    "submitted": "Presentata",
     "approve": "Approvata",
     "approved": "Approvata",
     "reject": "Rifiutata",
     "rejected": "Rifiutata",
     "expire": "Scaduta",
     "expired": "Scaduta",
+    "paid": "Pagata",
+    "expired_unpaid": "Scaduta per mancato pagamento",
+    "refund_due": "Pagata oltre il termine: da rimborsare",
 }
-ACTOR_ROLES = {"operator": "Operatore", "admin": "Amministratore", "system": "Sistema"}
+ACTOR_ROLES = {
+    "citizen": "Cittadino",
+    "operator": "Operatore",
+    "admin": "Amministratore",
+    "system": "Sistema",
+}
 DOCUMENT_LABELS = {
     "identity_document": "Documento d'identità",
     "self_certification": "Autocertificazione di residenza",

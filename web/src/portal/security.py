@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Strict on purpose: no inline script or style, nothing from other origins. Bootstrap Italia
@@ -13,7 +15,6 @@ CONTENT_SECURITY_POLICY = (
 )
 
 _HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
@@ -21,11 +22,22 @@ _HEADERS = [
 ]
 
 
+def content_security_policy(form_action_origins: Sequence[str] = ()) -> str:
+    """The policy; ``form_action_origins``: where a form's redirect may also lead (the payment
+    provider's checkout, after "Paga")."""
+    if not form_action_origins:
+        return CONTENT_SECURITY_POLICY
+    allowed = " ".join(["'self'", *form_action_origins])
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action {allowed}")
+
+
 class SecurityHeadersMiddleware:
     """Pure ASGI, like the kit's middleware, so context variables survive."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, form_action_origins: Sequence[str] = ()) -> None:
         self.app = app
+        policy = content_security_policy(form_action_origins).encode()
+        self.headers = [(b"content-security-policy", policy), *_HEADERS]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,7 +52,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message.setdefault("headers", [])
-                message["headers"].extend(h for h in _HEADERS if h[0] not in present)
+                message["headers"].extend(h for h in self.headers if h[0] not in present)
                 if private and b"cache-control" not in present:
                     message["headers"].append((b"cache-control", b"no-store"))
             await send(message)

@@ -13,10 +13,25 @@ STATUS_LABELS = {
     "rejected": "Respinta",
     "cancelled": "Annullata",
     "expired": "Scaduta",
+    # Subscription requests (Fasi 10–12) and subscriptions (Fase 14).
+    "paid": "Pagata",
+    "expired_unpaid": "Scaduta per mancato pagamento",
+    "refund_due": "Pagata oltre il termine: importo da rimborsare",
+    "active": "Attivo",
+    "revoked": "Revocato",
 }
 UNKNOWN_STATUS = "In lavorazione"
 # Bootstrap Italia's badge colour for each status (the words carry the meaning, not the colour).
-_TONES = {"approved": "success", "rejected": "danger", "expired": "secondary", "cancelled": "secondary"}
+_TONES = {
+    "approved": "success",
+    "rejected": "danger",
+    "expired": "secondary",
+    "cancelled": "secondary",
+    "paid": "success",
+    "active": "success",
+    "expired_unpaid": "secondary",
+    "revoked": "danger",
+}
 
 
 def status_words(item: Any) -> str:

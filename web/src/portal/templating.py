@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from portal.auth import current_user
 from portal.csrf import csrf_token
+from portal.money import format_euro, format_rate
 from portal.statuses import status_tone, status_words
 
 PACKAGE_DIR = Path(__file__).parent
@@ -92,3 +93,5 @@ def _size_it(value: Any) -> str:
 
 templates.env.filters["datetime_it"] = _datetime_it
 templates.env.filters["size_it"] = _size_it
+templates.env.filters["euro"] = format_euro
+templates.env.filters["rate_it"] = format_rate

@@ -1,18 +1,276 @@
-"""The subscriptions service (`/api/subscriptions`): the citizen's subscription requests."""
+"""The subscriptions service (`/api/subscriptions`): what the citizen may request ("Nuova
+Richiesta": a valid certification, an associated plate, a type its sector allows; "Auto
+Elettriche": a plate certified electric), their requests and subscriptions, the operators'
+review of the requests and the admins' catalogue of subscription types. Shapes follow
+`services/subscriptions/src/subscriptions/schemas.py`; every field the pages do not need is
+optional, so that the service may add or rename one without breaking a page."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel
+
 from portal.api import parse
-from portal.clients.base import Page, RequestSummary, ServiceClient
+from portal.clients.base import AuditEntry, Citizen, Page, RequestSummary, ServiceClient, without_empty
 
 PREFIX = "/api/subscriptions"
+# The catalogue holds a few types: one page holds them all.
+TYPES_PAGE = 100
+# The citizen's subscriptions on the dashboard: the most recent ones.
+SUBSCRIPTIONS_PAGE = 20
+
+
+class SubscriptionType(BaseModel):
+    """A "Tipologia di abbonamento": its price is gross (VAT included), in euro cents."""
+
+    code: str
+    name: str
+    description: str | None = None
+    sector_codes: list[str] = []
+    # Valid in every sector (the electric cars' type): then ``sector_codes`` is empty.
+    all_sectors: bool = False
+    duration_months: int
+    price_cents: int
+    vat_rate: Decimal | None = None
+    renewable: bool = True
+    electric_only: bool = False
+    active: bool = True
+
+    def allows(self, sector_code: str) -> bool:
+        return self.all_sectors or sector_code in self.sector_codes
+
+
+class TypeDraft(BaseModel):
+    """A type as an admin writes it. The code is chosen once, at creation; the VAT rate is
+    sent as a decimal string ("22", "5.5"), never as a float."""
+
+    code: str = ""
+    name: str
+    description: str = ""
+    sector_codes: list[str]
+    all_sectors: bool
+    duration_months: int | None
+    price_cents: int | None
+    vat_rate: str | None
+    renewable: bool
+    electric_only: bool
+    active: bool
+
+    def body(self, *, with_code: bool) -> dict[str, Any]:
+        """What the service reads; a value the admin did not give is left out, so that the
+        service names the field ("Campo obbligatorio.")."""
+        body = self.model_dump(exclude=set() if with_code else {"code"})
+        return {k: v for k, v in body.items() if v is not None}
+
+
+class CertificationOption(BaseModel):
+    """A valid certification of the citizen's, "Tipologia di certificazione" in the form."""
+
+    certification_id: uuid.UUID
+    sector_code: str
+    sector_name: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    # The codes of the types its sector allows; None: the service did not say (the portal
+    # then reads each type's sectors).
+    allowed_type_codes: list[str] | None = None
+
+
+class PlateOption(BaseModel):
+    """A plate associated with the citizen (``electric``: as the operator certified it)."""
+
+    plate_id: uuid.UUID
+    plate: str
+    make: str | None = None
+    model: str | None = None
+    electric: bool = False
+
+
+class RequestOptions(BaseModel):
+    """The choices of "Nuova Richiesta" and "Auto Elettriche"."""
+
+    certifications: list[CertificationOption] = []
+    plates: list[PlateOption] = []
+    types: list[SubscriptionType] = []
+
+    def types_for(self, certification: CertificationOption) -> list[SubscriptionType]:
+        if certification.allowed_type_codes is not None:
+            allowed = set(certification.allowed_type_codes)
+            return [t for t in self.types if t.code in allowed]
+        return [t for t in self.types if t.allows(certification.sector_code)]
+
+    @property
+    def electric_plates(self) -> list[PlateOption]:
+        return [plate for plate in self.plates if plate.electric]
+
+    @property
+    def electric_types(self) -> list[SubscriptionType]:
+        """The types "Auto Elettriche" sends: for electric cars, valid in every sector (one
+        restricted to some sectors needs a certification, through "Nuova Richiesta")."""
+        return [t for t in self.types if t.electric_only and t.all_sectors]
 
 
 class SubscriptionRequest(RequestSummary):
-    """Fields of its own (plate, subscription type, price) come with the subscription pages."""
+    """A citizen's request: the plate, the type, the period and, once approved, the amount to
+    pay by ``pay_by``."""
+
+    kind: str | None = None
+    plate: str | None = None
+    sector_code: str | None = None
+    sector_name: str | None = None
+    subscription_type_code: str | None = None
+    subscription_type_name: str | None = None
+    amount_cents: int | None = None
+    currency: str = "EUR"
+    pay_by: date | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    paid_at: datetime | None = None
+
+    @property
+    def payable(self) -> bool:
+        """Approved, with something to pay: the "Paga" button."""
+        return self.status == "approved" and bool(self.amount_cents)
+
+
+class Subscription(BaseModel):
+    """A subscription of the citizen's ("Abbonamenti Associati"), active or past."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    plate: str
+    sector_code: str | None = None
+    sector_name: str | None = None
+    subscription_type_code: str | None = None
+    subscription_type_name: str | None = None
+    valid_from: date
+    valid_until: date
+    status: str
+    status_label: str | None = None
+    activated_at: datetime | None = None
+
+
+# --- what operators see of a request ---------------------------------------------------------
+
+
+class CertificationFacts(BaseModel):
+    """The citizen's certification as the subscriptions service knows it."""
+
+    certification_id: uuid.UUID
+    sector_code: str
+    sector_name: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    expired: bool = False
+    valid_today: bool | None = None
+
+
+class PlateFacts(BaseModel):
+    """The citizen's plate as the subscriptions service knows it."""
+
+    plate_id: uuid.UUID
+    plate: str
+    make: str | None = None
+    model: str | None = None
+    electric: bool | None = None
+    active: bool = True
+
+
+class QueuedSubscriptionRequest(SubscriptionRequest):
+    """A request in the operators' queue (``citizen``: when the service sends it)."""
+
+    user_id: uuid.UUID | None = None
+    citizen: Citizen | None = None
+
+
+class SubscriptionReview(QueuedSubscriptionRequest):
+    """A request as an operator reviews it, the certification and plate it names beside it."""
+
+    certification: CertificationFacts | None = None
+    vehicle: PlateFacts | None = None
+    audit: list[AuditEntry] = []
 
 
 class SubscriptionsClient(ServiceClient):
+    # The citizen
+
+    async def options(self) -> RequestOptions:
+        return parse(RequestOptions, await self._user_call("GET", f"{PREFIX}/options"))
+
+    async def submit_request(
+        self, *, certification_id: str, plate_id: str, subscription_type_code: str
+    ) -> SubscriptionRequest:
+        """ "Nuova Richiesta". What the citizen left out is left out of the body: the service
+        answers next to the field."""
+        body = without_empty(
+            {
+                "certification_id": certification_id,
+                "plate_id": plate_id,
+                "subscription_type_code": subscription_type_code,
+            }
+        )
+        response = await self._user_call("POST", f"{PREFIX}/requests", json=body)
+        return parse(SubscriptionRequest, response)
+
+    async def submit_electric_request(
+        self, *, plate_id: str, subscription_type_code: str = ""
+    ) -> SubscriptionRequest:
+        """ "Auto Elettriche": the plate; the type only when the catalogue offers several."""
+        body = without_empty({"plate_id": plate_id, "subscription_type_code": subscription_type_code})
+        response = await self._user_call("POST", f"{PREFIX}/requests/electric", json=body)
+        return parse(SubscriptionRequest, response)
+
     async def list_requests(self) -> Page[SubscriptionRequest]:
-        """The logged-in citizen's own requests."""
+        """The logged-in citizen's own requests, newest first."""
         return parse(Page[SubscriptionRequest], await self._user_call("GET", f"{PREFIX}/requests"))
+
+    async def subscriptions(self) -> Page[Subscription]:
+        """The logged-in citizen's subscriptions, newest first."""
+        response = await self._user_call(
+            "GET", f"{PREFIX}/subscriptions", params={"limit": SUBSCRIPTIONS_PAGE}
+        )
+        return parse(Page[Subscription], response)
+
+    # Operators
+
+    async def queue(self, *, plate: str = "", limit: int, offset: int) -> Page[QueuedSubscriptionRequest]:
+        """The requests waiting for a decision, oldest first (``plate``: a plate)."""
+        params = without_empty({"status": "pending", "plate": plate, "limit": limit, "offset": offset})
+        response = await self._user_call("GET", f"{PREFIX}/admin/requests", params=params)
+        return parse(Page[QueuedSubscriptionRequest], response)
+
+    async def review(self, request_id: uuid.UUID) -> SubscriptionReview:
+        response = await self._user_call("GET", f"{PREFIX}/admin/requests/{request_id}")
+        return parse(SubscriptionReview, response)
+
+    async def approve(self, request_id: uuid.UUID) -> None:
+        await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/approve", json={})
+
+    async def reject(self, request_id: uuid.UUID, reason: str) -> None:
+        """The reason as typed, even empty: the service's own rule then says what it needs."""
+        body = {"reason": reason}
+        await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/reject", json=body)
+
+    # Admins: the catalogue of subscription types
+
+    async def all_types(self) -> Page[SubscriptionType]:
+        """Every type, the inactive ones too."""
+        response = await self._user_call("GET", f"{PREFIX}/admin/types", params={"limit": TYPES_PAGE})
+        return parse(Page[SubscriptionType], response)
+
+    async def subscription_type(self, code: str) -> SubscriptionType:
+        response = await self._user_call("GET", f"{PREFIX}/admin/types/{quote(code, safe='')}")
+        return parse(SubscriptionType, response)
+
+    async def create_type(self, draft: TypeDraft) -> None:
+        await self._user_call("POST", f"{PREFIX}/admin/types", json=draft.body(with_code=True))
+
+    async def update_type(self, code: str, draft: TypeDraft) -> None:
+        """Every field as it must become (a type is never deleted: ``active`` false retires it)."""
+        path = f"{PREFIX}/admin/types/{quote(code, safe='')}"
+        await self._user_call("PUT", path, json=draft.body(with_code=False))

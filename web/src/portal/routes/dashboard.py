@@ -1,5 +1,6 @@
-"""Fase 4 of the manual: the citizen's dashboard (the requests of each phase, the plates
-associated), and the pages its buttons lead to until the next phases fill them."""
+"""Fase 4 of the manual: the citizen's dashboard: the requests of each phase (with "Paga" on
+the subscription requests approved), the plates associated (Fase 7) and the subscriptions
+(Fase 14)."""
 
 from __future__ import annotations
 
@@ -30,12 +31,6 @@ QUICK_LINKS = [
 ]
 ELECTRIC_CARS = ("Auto Elettriche", "/abbonamenti/auto-elettriche")
 
-# Pages of the next phases: a clear notice instead of a form that would do nothing.
-UPCOMING = {
-    "/abbonamenti/nuova": "Nuova richiesta di abbonamento",
-    "/abbonamenti/auto-elettriche": "Abbonamento per auto elettriche",
-}
-
 
 @dataclass(frozen=True)
 class Section:
@@ -65,11 +60,12 @@ async def dashboard(
     if user.is_staff:
         return RedirectResponse("/operatore", status_code=303)
     # The services are asked at once: the page waits for the slowest, not for the sum.
-    *pages, plates = await asyncio.gather(
+    *pages, plates, associated = await asyncio.gather(
         _requests(certification.list_requests()),
         _requests(vehicles.list_requests()),
         _requests(subscriptions.list_requests()),
         _requests(vehicles.plates()),
+        _requests(subscriptions.subscriptions()),
     )
     sections = [Section(*section, requests=page) for section, page in zip(SECTIONS, pages, strict=True)]
     return templates.TemplateResponse(
@@ -79,18 +75,9 @@ async def dashboard(
             "sections": sections,
             # None: the vehicles service did not answer; the list says so, the rest shows.
             "plates": plates,
+            # "Abbonamenti Associati"; None: the subscriptions service did not answer.
+            "subscriptions": associated,
             "quick_links": QUICK_LINKS,
             "electric_cars": ELECTRIC_CARS,
         },
     )
-
-
-def _upcoming_page(title: str):
-    async def page(request: Request, user: CurrentUser) -> Response:
-        return templates.TemplateResponse(request, "pages/upcoming.html", {"title": title})
-
-    return page
-
-
-for _path, _title in UPCOMING.items():
-    router.add_api_route(_path, _upcoming_page(_title), methods=["GET"], response_class=HTMLResponse)

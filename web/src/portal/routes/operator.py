@@ -1,6 +1,6 @@
-"""`/operatore`: the console of the municipality's operators: looking up citizens, and the
-way to the review queues (certifications, plates; subscriptions come with their phase) and,
-for admins, to the sectors catalogue."""
+"""`/operatore`: the console of the municipality's operators: looking up citizens (and their
+payments), the way to the review queues (certifications, plates, subscriptions) and to the
+payments and, for admins, to the sectors and subscription types catalogues."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ router = APIRouter()
 
 MIN_QUERY = 2
 SEARCH_UNAVAILABLE = "La ricerca non è al momento disponibile: riprova tra qualche minuto."
-# Title, description, page (None: not built yet).
+# Title, description, page.
 QUEUES = [
     (
         "Certificazioni da verificare",
@@ -27,7 +27,11 @@ QUEUES = [
         "Le richieste di associazione targa in attesa di esito.",
         "/operatore/targhe",
     ),
-    ("Abbonamenti da verificare", "Le richieste di abbonamento in attesa di esito.", None),
+    (
+        "Abbonamenti da verificare",
+        "Le richieste di abbonamento in attesa di esito.",
+        "/operatore/abbonamenti",
+    ),
 ]
 
 
