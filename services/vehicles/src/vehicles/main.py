@@ -4,16 +4,24 @@ event handlers and the jobs."""
 from fastapi import FastAPI
 
 from kit.app import create_service_app
+from kit.clock import Clock, SystemClock
 from kit.db import Database
+from kit.documents import DatabaseDocumentStore
 from vehicles.handlers import build_handlers
 from vehicles.jobs import build_jobs
+from vehicles.models import documents
 from vehicles.routes import router
 from vehicles.runtime import Runtime
 from vehicles.settings import Settings
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    return Runtime(settings=settings, db=Database(settings.database_url))
+def build_runtime(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Runtime:
+    return Runtime(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        clock=clock or SystemClock(),
+        documents=DatabaseDocumentStore(documents),
+    )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:

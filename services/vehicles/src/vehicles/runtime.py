@@ -3,8 +3,9 @@ jobs share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from kit.documents import DatabaseDocumentStore
 from kit.runtime import ServiceRuntime, runtime_dependency
 from vehicles.settings import Settings
 
@@ -12,6 +13,8 @@ from vehicles.settings import Settings
 @dataclass
 class Runtime(ServiceRuntime):
     settings: Settings
+    # Where the requests' documents live (their own table; an object store could replace it).
+    documents: DatabaseDocumentStore = field(kw_only=True)
 
 
 RuntimeDep = runtime_dependency(Runtime)
