@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from certification.domain.decisions import rejection_reason
 from certification.domain.form import address_line, self_certification_form
 from certification.domain.sectors import sector_draft
 from certification.domain.statuses import RequestStatus, status_label
@@ -158,36 +157,6 @@ def test_statuses_have_their_italian_labels() -> None:
     assert status_label("rejected") == "Rifiutata"
     assert status_label("expired") == "Scaduta"
     assert [s.is_decided for s in RequestStatus] == [False, True, True, True]
-
-
-# Rejection reasons.
-
-
-def test_a_rejection_reason_is_stored_trimmed() -> None:
-    assert rejection_reason("  Documento illeggibile.  ") == "Documento illeggibile."
-
-
-@pytest.mark.parametrize(
-    ("reason", "code"),
-    [
-        (None, "required"),
-        ("   ", "required"),
-        (" abcd ", "too_short"),
-        ("x" * 501, "too_long"),
-        ("Motivo\x00nascosto", "invalid_characters"),
-    ],
-)
-def test_a_rejection_reason_must_say_something_readable_in_5_to_500_characters(reason, code: str) -> None:  # noqa: ANN001
-    with pytest.raises(Invalid) as refused:
-        rejection_reason(reason)
-    [error] = refused.value.errors
-    assert (error.field, error.code) == ("reason", code)
-    assert error.message  # Italian, for the operator
-
-
-def test_a_reason_of_exactly_5_and_500_characters_is_accepted() -> None:
-    assert rejection_reason("abcde") == "abcde"
-    assert rejection_reason("y" * 500) == "y" * 500
 
 
 # Sectors.

@@ -15,7 +15,6 @@ from subscriptions.domain.catalogue import ALL_SECTORS, allows_sector, type_draf
 from subscriptions.domain.decisions import (
     description,
     pay_by,
-    rejection_reason,
 )
 from subscriptions.domain.eligibility import (
     certification_errors,
@@ -318,29 +317,6 @@ def test_a_subscription_shows_expired_after_its_last_day_and_active_from_its_fir
 
 
 # Decisions and deadlines.
-
-
-@pytest.mark.parametrize(
-    ("reason", "code"),
-    [
-        (None, "required"),
-        ("   ", "required"),
-        ("no", "too_short"),
-        ("x" * 501, "too_long"),
-        ("ok\x00ok", "invalid_characters"),
-    ],
-)
-def test_a_rejection_needs_a_readable_reason_of_5_to_500_characters(reason, code) -> None:  # noqa: ANN001
-    with pytest.raises(Invalid) as refused:
-        rejection_reason(reason)
-    assert refused.value.code == code and refused.value.errors[0].field == "reason"
-
-
-def test_a_rejection_reason_is_kept_trimmed() -> None:
-    assert (
-        rejection_reason("  Targa non intestata al richiedente.\n") == "Targa non intestata al richiedente."
-    )
-    assert rejection_reason("x" * 500) == "x" * 500
 
 
 def test_the_last_day_to_pay_follows_the_approval_day() -> None:

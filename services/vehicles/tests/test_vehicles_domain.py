@@ -17,7 +17,6 @@ from vehicles.domain.requests import (
     RequestStatus,
     electric_on_approval,
     ensure_pending,
-    rejection_reason,
     status_label,
 )
 from vehicles.domain.vehicles import (
@@ -270,26 +269,3 @@ def test_electric_defaults_to_the_declared_fuel_unless_the_operator_says() -> No
     assert electric_on_approval("ibrida", None) is False
     assert electric_on_approval("ibrida", True) is True
     assert electric_on_approval("elettrica", False) is False
-
-
-def test_rejection_reason_is_trimmed() -> None:
-    assert rejection_reason("  Libretto illeggibile  ") == "Libretto illeggibile"
-    assert rejection_reason("x" * 500) == "x" * 500
-
-
-@pytest.mark.parametrize(
-    ("reason", "code"),
-    [
-        (None, "required"),
-        ("   ", "required"),
-        (" abcd ", "too_short"),
-        ("x" * 501, "too_long"),
-        ("Libretto\x00illeggibile", "invalid_characters"),
-        ("Libretto \ud800 illeggibile", "invalid_characters"),
-    ],
-)
-def test_rejection_reason_rules(reason: str | None, code: str) -> None:
-    with pytest.raises(Invalid) as refused:
-        rejection_reason(reason)
-    [error] = refused.value.errors
-    assert (error.field, error.code) == ("reason", code)

@@ -29,13 +29,6 @@ def request_pending() -> Conflict:
     )
 
 
-def request_already_decided() -> Conflict:
-    return Conflict(
-        "request_already_decided",
-        "La richiesta è già stata decisa da un altro operatore: ricarica la pagina.",
-    )
-
-
 def sector_code_in_use() -> Conflict:
     message = "Esiste già un settore con questo codice."
     return Conflict("sector_code_in_use", message, errors=[FieldError("code", "sector_code_in_use", message)])

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from certification.domain.streets import street_key
-from certification.domain.text import clean_line, has_control_characters
 from kit.errors import FieldError, Invalid
+from kit.text import clean_line, has_control_characters
 
 CODE_MAX = 20
 NAME_MAX = 120

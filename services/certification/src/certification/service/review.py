@@ -12,7 +12,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from certification import repository, schemas
 from certification.domain import errors
-from certification.domain.decisions import rejection_reason
 from certification.domain.sectors import is_code, normalize_code
 from certification.domain.statuses import RequestStatus
 from certification.domain.streets import SectorStreets, sectors_covering
@@ -27,6 +26,7 @@ from kit.auth import Principal
 from kit.documents import StoredDocument, page_count, render_preview
 from kit.outbox import emit
 from kit.pagination import Page, PageRequest, paginate
+from kit.review import rejection_reason, request_already_decided
 
 SUBJECT = "certification_request"
 
@@ -108,7 +108,7 @@ async def _decided(session: AsyncSession, request_id: uuid.UUID, **values: Any) 
     decided = await repository.decide(session, request_id, **values)
     if decided is None:
         await _request(session, request_id)  # not found…
-        raise errors.request_already_decided()  # …or another operator was first
+        raise request_already_decided()  # …or another operator was first
     return decided
 
 

@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from kit.errors import FieldError
+from kit.text import clean_line, has_control_characters
 from subscriptions.domain.errors import refused
 from subscriptions.domain.money import DEFAULT_VAT_RATE
-from subscriptions.domain.text import clean_line, has_control_characters
 
 # The sector of a subscription valid everywhere (the electric type's): no real sector has it.
 ALL_SECTORS = "*"

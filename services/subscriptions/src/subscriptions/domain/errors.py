@@ -145,19 +145,8 @@ def request_not_found() -> NotFound:
     return NotFound("subscription_request_not_found", "Richiesta di abbonamento non trovata.")
 
 
-def request_already_decided() -> Conflict:
-    return Conflict(
-        "request_already_decided",
-        "La richiesta è già stata decisa da un altro operatore: ricarica la pagina.",
-    )
-
-
 def subscription_already_active() -> Conflict:
     return Conflict("subscription_already_active", "L'abbonamento di questa richiesta è già attivo.")
-
-
-def rejection_reason(code: str, message: str) -> Invalid:
-    return refused([FieldError("reason", code, message)])
 
 
 # The catalogue of subscription types.

@@ -1,21 +1,8 @@
-"""What any text a client sends must respect before it is stored or searched for."""
+"""Plates as typed in searches (the general text rules are ``kit.text``)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-
-
-def clean_line(value: str) -> str:
-    """Spaces trimmed and collapsed (names, codes)."""
-    return " ".join(value.split())
-
-
-def has_control_characters(value: str, *, allow_newlines: bool = False) -> bool:
-    """NUL and the other control characters: PostgreSQL refuses the first, nobody means any."""
-    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
-
 
 _PLATE_SEPARATORS = re.compile(r"[\s\-.·]+")
 _PLATE = re.compile(r"^[A-Z0-9]{1,10}$")

@@ -18,9 +18,10 @@ from contracts.events import SubscriptionRequestApproved, SubscriptionRequestRej
 from kit.auth import Principal
 from kit.outbox import emit
 from kit.pagination import Page, PageRequest, paginate
+from kit.review import rejection_reason, request_already_decided
 from subscriptions import repository, schemas
 from subscriptions.domain import errors
-from subscriptions.domain.decisions import pay_by, rejection_reason
+from subscriptions.domain.decisions import pay_by
 from subscriptions.domain.periods import local_date
 from subscriptions.domain.statuses import RequestStatus
 from subscriptions.domain.text import normalize_plate
@@ -92,7 +93,7 @@ async def _decided(session: AsyncSession, request_id: uuid.UUID, **values: Any) 
     decided = await repository.decide(session, request_id, **values)
     if decided is None:
         await _request(session, request_id)  # not found…
-        raise errors.request_already_decided()  # …or another operator was first
+        raise request_already_decided()  # …or another operator was first
     return decided
 
 
@@ -106,7 +107,7 @@ async def approve(
     await repository.lock_plate(session, (await _request(session, request_id)).plate)
     request = await _request(session, request_id)
     if request.status != RequestStatus.PENDING:
-        raise errors.request_already_decided()
+        raise request_already_decided()
     await ensure_period_free(session, request)
     if request.amount_cents == 0:
         request = await _decided(

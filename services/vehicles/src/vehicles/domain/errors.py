@@ -47,13 +47,6 @@ def plate_request_pending() -> Conflict:
     )
 
 
-def request_already_decided() -> Conflict:
-    return Conflict(
-        "request_already_decided",
-        "La richiesta è già stata decisa da un altro operatore: ricarica la pagina.",
-    )
-
-
 def plate_taken_meanwhile() -> Conflict:
     """Approving would associate a plate that meanwhile became someone's (or is already this
     citizen's): the request can only be rejected."""

@@ -16,6 +16,7 @@ from kit.auth import Principal
 from kit.documents import StoredDocument, render_preview
 from kit.outbox import emit
 from kit.pagination import Page, PageRequest, paginate
+from kit.review import rejection_reason
 from kit.uow import unique_refusals
 from vehicles import repository, schemas
 from vehicles.domain import errors
@@ -24,7 +25,6 @@ from vehicles.domain.requests import (
     RequestStatus,
     electric_on_approval,
     ensure_pending,
-    rejection_reason,
 )
 from vehicles.models import Plate, PlateRequest, audit
 from vehicles.runtime import Runtime

@@ -1,4 +1,4 @@
-"""What any text a client sends must respect before it is stored."""
+"""What any text a client sends must respect before it is stored (pure functions)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ def clean_line(value: str) -> str:
 
 
 def has_control_characters(value: str, *, allow_newlines: bool = False) -> bool:
-    """NUL and the other control characters: PostgreSQL refuses the first, nobody means any."""
+    """NUL and the other control characters, and the lone surrogates a JSON string can carry:
+    PostgreSQL refuses some, nobody means any."""
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in value)
