@@ -11,10 +11,25 @@ import httpx
 import pytest
 
 from devtools.devmail import CONTENT_SECURITY_POLICY as DEVMAIL_CSP
+from devtools.gateway import GatewaySettings
+from devtools.processes import free_ports
 from devtools.services import SERVICES
 from portal.security import CONTENT_SECURITY_POLICY as PORTAL_CSP
 
 services = pytest.mark.parametrize("service", SERVICES, ids=[s.name for s in SERVICES])
+
+
+def assert_gateway_problem(response: httpx.Response, status: int, code: str) -> None:
+    """One of the gateway's own refusals: an Italian problem, with the security headers."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["code"] == code
+    assert problem["type"] == f"https://parkingcaserta.it/problemi/{code}"
+    assert problem["title"] and problem["detail"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert len(response.headers.get_list("content-security-policy")) == 1
 
 
 async def test_ping_answers(client: httpx.AsyncClient) -> None:
@@ -51,11 +66,18 @@ async def test_dev_mail_reaches_the_catcher_without_the_prefix(client: httpx.Asy
 
 
 async def test_dev_mail_is_not_routed_in_production(start_gateway) -> None:
-    async with start_gateway(ENVIRONMENT="production") as gateway:
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
+    async with start_gateway(ENVIRONMENT="production", GATEWAY_PUBLIC_HOST="parcheggi.example.it") as gateway:
+        async with httpx.AsyncClient(
+            base_url=gateway.url, headers={"Host": "parcheggi.example.it"}
+        ) as client:
             response = await client.get("/dev/mail/")
 
     assert response.json()["backend"] == "portal"
+
+
+def test_a_production_gateway_needs_its_public_host() -> None:
+    with pytest.raises(ValueError, match="GATEWAY_PUBLIC_HOST"):
+        GatewaySettings(environment="production", public_host="")
 
 
 async def test_hsts_is_sent_only_when_configured(client: httpx.AsyncClient, start_gateway) -> None:
@@ -87,7 +109,7 @@ async def test_security_headers_are_on_every_route(client: httpx.AsyncClient, pa
     [
         ("/", PORTAL_CSP),
         ("/api/vehicles/plates", "default-src 'none'; frame-ancestors 'none'"),
-        ("/api/vehicles/docs", "https://cdn.jsdelivr.net"),
+        ("/api/vehicles/docs", "default-src 'none'; frame-ancestors 'none'"),
         ("/dev/mail/", DEVMAIL_CSP),
         ("/api/billing/sandbox/checkout/x", "form-action 'self'"),
     ],
@@ -99,6 +121,17 @@ async def test_each_kind_of_route_gets_its_content_security_policy(
     response = await client.get(path)
 
     assert expected in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/identity/docs", "/api/vehicles/docs/oauth2-redirect", "/api/billing/openapi.json"]
+)
+async def test_api_documentation_routes_allow_no_script_at_all(client: httpx.AsyncClient, path: str) -> None:
+    policy = (await client.get(path)).headers["content-security-policy"]
+
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert "https:" not in policy
 
 
 async def test_portal_policy_allows_own_static_files_and_no_inline_script(
@@ -143,7 +176,8 @@ async def test_body_over_the_limit_is_refused_with_413_before_the_backend(
 
     assert accepted.status_code == 200
     assert accepted.json()["body_length"] == 1024
-    assert refused.status_code == 413
+    assert_gateway_problem(refused, 413, "payload_too_large")
+    assert refused.json()["detail"] == "La richiesta supera la dimensione massima consentita."
     assert backends["identity"].hits == hits_before + 1
 
 
@@ -172,7 +206,11 @@ async def test_auth_routes_answer_429_after_a_burst(start_gateway) -> None:
 
     assert burst == [200, 200, 200]
     # One budget per client address for every authentication route...
-    assert registration.status_code == 429
+    assert_gateway_problem(registration, 429, "too_many_requests")
+    assert registration.json()["detail"] == "Troppi tentativi: riprova più tardi."
+    # One attempt a minute: the next one in 60 s.
+    assert registration.headers["retry-after"] == "60"
+    assert "x-retry-in" not in registration.headers
     # ...that a client cannot escape by claiming another address...
     assert spoofed.status_code == 429
     # ...and that the rest of the API does not share.
@@ -216,3 +254,123 @@ async def test_access_log_lines_are_json_without_credentials(gateway, client) ->
     assert entry["ServiceName"] == "subscriptions@file"
     assert entry["downstream_X-Correlation-Id"].startswith("subscriptions-")
     assert "secret-token-123" not in json.dumps(entries)
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 409, 422, 429, 500, 503])
+async def test_a_services_own_refusals_reach_the_client_unchanged(
+    client: httpx.AsyncClient, status: int
+) -> None:
+    """Identity's login lockout is a 429 problem with its own wait: never the gateway's. (No
+    service answers 413, 502 or 504: those are the gateway's.)"""
+    response = await client.post("/api/identity/auth/login", headers={"X-Echo-Status": str(status)})
+
+    assert response.status_code == status
+    assert response.json() == {"backend": "identity", "status": status, "code": "backend_own"}
+    assert response.headers["retry-after"] == "123"
+
+
+async def test_a_backend_that_does_not_answer_is_an_italian_502_problem(start_gateway) -> None:
+    (closed_port,) = free_ports(1)
+    async with start_gateway(GATEWAY_BILLING_URL=f"http://127.0.0.1:{closed_port}") as gateway:
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/api/billing/orders")
+
+    assert_gateway_problem(response, 502, "bad_gateway")
+    assert response.json()["title"] == "Servizio non raggiungibile"
+
+
+async def test_a_browser_gets_the_gateways_refusal_as_an_italian_page(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/",
+        content=b"x" * 8193,
+        headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+    )
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<html lang="it">' in response.text
+    assert "Richiesta troppo grande" in response.text
+    assert "<script" not in response.text and "style" not in response.text
+
+
+async def test_request_headers_are_limited_to_what_a_browser_sends(client: httpx.AsyncClient) -> None:
+    # Cookies and a bearer token of a real session are a few KiB; a megabyte is an attack.
+    browser_sized = await client.get("/", headers={"Cookie": "portal_session=" + "a" * 24 * 1024})
+    oversized = await client.get("/", headers={"Cookie": "portal_session=" + "a" * 40 * 1024})
+
+    assert browser_sized.status_code == 200
+    # Go's HTTP server answers this one itself, before any route: its own words, no problem.
+    assert oversized.status_code == 431
+
+
+@services
+async def test_metrics_are_not_found_through_the_gateway(
+    client: httpx.AsyncClient, backends, service
+) -> None:
+    hits_before = backends[service.name].hits
+
+    responses = [await client.get(f"{service.prefix}/metrics{tail}") for tail in ("", "/", "/x")]
+
+    for response in responses:
+        assert_gateway_problem(response, 404, "not_found")
+    assert backends[service.name].hits == hits_before
+
+
+async def test_only_the_public_host_is_routed_when_one_is_set(start_gateway, backends) -> None:
+    async with start_gateway(GATEWAY_PUBLIC_HOST="parcheggi.comune.caserta.it") as gateway:
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            public = await client.get("/api/identity/me", headers={"Host": "parcheggi.comune.caserta.it"})
+            portal = await client.get("/", headers={"Host": "parcheggi.comune.caserta.it:443"})
+            hits_before = sum(b.hits for b in backends.values())
+            others = [
+                await client.get(path, headers={"Host": host})
+                for host in ("evil.example", "127.0.0.1")
+                for path in ("/", "/api/identity/me/", "/api/identity/auth/login", "/dev/mail/")
+            ]
+            hits_after = sum(b.hits for b in backends.values())
+
+    assert public.json()["backend"] == "identity"
+    assert portal.json()["backend"] == "portal"
+    for response in others:
+        assert_gateway_problem(response, 404, "not_found")
+    assert hits_after == hits_before
+
+
+async def test_a_trailing_slash_with_a_forged_host_is_not_found_instead_of_redirected(
+    start_gateway, kit_backend
+) -> None:
+    async with start_gateway(GATEWAY_IDENTITY_URL=kit_backend.url) as gateway:
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/api/identity/health/live/", headers={"Host": "evil.example"})
+
+    assert response.status_code == 404
+    assert "location" not in response.headers
+    assert response.json()["code"] == "not_found"
+
+
+async def test_a_500_never_costs_the_next_client_a_502(start_gateway, kit_backend) -> None:
+    """uvicorn closed the connection after an exception left the app, while the gateway was
+    already reusing it for another client's request."""
+    kit_backend.records.clear()
+    async with start_gateway(GATEWAY_IDENTITY_URL=kit_backend.url) as gateway:
+        async with (
+            httpx.AsyncClient(base_url=gateway.url) as first,
+            httpx.AsyncClient(base_url=gateway.url) as second,
+        ):
+            failed, following = [], []
+            for i in range(20):
+                failed.append(
+                    await first.get("/api/identity/boom", headers={"X-Correlation-ID": f"boom-{i}"})
+                )
+                following.append(await second.post("/api/identity/echo", json={"n": i}))
+
+    assert [r.status_code for r in following] == [200] * 20
+    assert [r.json() for r in following] == [{"n": i} for i in range(20)]
+    for i, response in enumerate(failed):
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "internal_error"
+        assert response.headers["x-correlation-id"] == f"boom-{i}"
+    tracebacks = [r for r in kit_backend.records if r.exc_info]
+    assert len(tracebacks) == 20
+    assert sorted(r.msg["correlation_id"] for r in tracebacks) == sorted(f"boom-{i}" for i in range(20))

@@ -1,5 +1,6 @@
 """Every body-taking route of every service answers malformed input with a 4xx problem+json,
-never a 500: run against each real service app (its own migrated database, the real broker)."""
+never a 500, and every route refuses control characters in its path, query and JSON body: run
+against each real service app (its own migrated database, the real broker)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,49 @@ async def test_malformed_bodies_never_give_500(service: str, make_database, serv
                     assert 400 <= response.status_code < 500, (method, path, body, response.text)
                     assert response.headers["content-type"] == "application/problem+json"
                     assert response.json()["detail"]
+
+
+def _with(path: str, param: str, value: str) -> str:
+    """``path`` with ``param`` set to ``value`` and every other parameter to a fresh id."""
+    return _concrete(path.replace("{" + param + "}", value))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_control_characters_in_any_string_input_are_refused(
+    service: str,
+    make_database,  # noqa: ANN001
+    service_env,  # noqa: ANN001
+) -> None:
+    """A NUL reaching PostgreSQL was a 500 (login, profile, registration, operator search)."""
+    main = importlib.import_module(f"{service}.main")
+    settings_mod = importlib.import_module(f"{service}.settings")
+    url = await make_database(service, migrate=service)
+    app = main.create_app(settings_mod.Settings(database_url=url, **service_env))
+    issuer = TestIssuer()
+    issuer.install(app)
+    requests: list[tuple[str, str, dict, str]] = []  # method, url, extra arguments, field at fault
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            method = method.upper()
+            for param in re.findall(r"\{([^}:]+)[^}]*\}", path):
+                requests.append((method, _with(path, param, "a%00b"), {}, param))
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    requests.append(
+                        (method, f"{_concrete(path)}?{parameter['name']}=a%00b", {}, parameter["name"])
+                    )
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                body = {"email": "a\u0000b@example.it", "password": "x", "q": "ok"}
+                requests.append((method, _concrete(path), {"json": body}, "email"))
+    assert requests
+    async with running_service(app) as client:
+        for auth in ({}, issuer.headers(role="citizen"), issuer.headers(role="admin")):
+            for method, target, extra, field in requests:
+                response = await client.request(method, target, headers=auth, **extra)
+
+                assert response.status_code == 422, (method, target, response.text)
+                assert response.headers["content-type"] == "application/problem+json"
+                problem = response.json()
+                assert problem["code"] == "control_characters", (method, target, problem)
+                assert problem["detail"] == "Il testo contiene caratteri non ammessi."
+                assert [e["field"] for e in problem["errors"]] == [field], (method, target, problem)

@@ -40,3 +40,9 @@ def test_production_accepts_a_long_random_session_secret():
     settings = PortalSettings(environment="production", session_secret="k" * 48)
     assert settings.port == 8010
     assert settings.api_base_url == "http://127.0.0.1:8000"
+
+
+async def test_a_trailing_slash_is_not_redirected_to_the_host_the_client_named(client: httpx.AsyncClient):
+    response = await client.get("/login/", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 404
+    assert "evil.example" not in response.headers.get("location", "")

@@ -1,6 +1,6 @@
 """The application factory every service is built with: lifespan (broker, outbox relay,
 consumer, job scheduler, the service's own workers), health, metrics, correlation ids, problem
-responses, OpenAPI under the service's gateway prefix."""
+responses, the input guard (kit.input_guard), OpenAPI under the service's gateway prefix."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from kit.auth import TokenVerifier
 from kit.consumer import Consumer, EventHandlers, Topology
 from kit.correlation import CorrelationMiddleware
+from kit.input_guard import InputGuard
 from kit.jobs import Job, JobScheduler
 from kit.logging import configure_logging
 from kit.messaging import Broker
@@ -128,9 +129,14 @@ def create_service_app(
         description=description,
         version="1.0.0",
         lifespan=lifespan,
-        docs_url=f"{prefix}/docs",
+        # The OpenAPI document only: FastAPI's docs pages load their scripts from a CDN and
+        # start them with an inline script, which no content security policy here allows.
+        docs_url=None,
         redoc_url=None,
         openapi_url=f"{prefix}/openapi.json",
+        # A trailing-slash redirect is built from the request's Host header: a forged Host
+        # would send the client elsewhere. "/x/" is simply not found.
+        redirect_slashes=False,
     )
     # The one object a route needs from the app: typed access through kit.runtime.
     app.state.runtime = runtime
@@ -144,8 +150,10 @@ def create_service_app(
         audience=settings.jwt_audience,
         cache_s=settings.jwks_cache_s,
     )
-    app.add_middleware(CorrelationMiddleware)
+    # Added first runs last: correlation, then the 500 catcher, then the input guard.
+    app.add_middleware(InputGuard, api=app)
     install_problem_handlers(app)
+    app.add_middleware(CorrelationMiddleware)
 
     health = APIRouter(prefix=f"{prefix}/health", tags=["salute"])
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.errors import (
     BadRequest,
@@ -55,7 +56,17 @@ _STATUS_TEXT: dict[int, tuple[str, str, str]] = {
         "Errore interno",
         "Si è verificato un errore interno. Riprova più tardi.",
     ),
+    502: (
+        "bad_gateway",
+        "Servizio non raggiungibile",
+        "Il servizio non è al momento raggiungibile. Riprova tra qualche minuto.",
+    ),
     503: ("unavailable", "Servizio non disponibile", "Il servizio non è al momento disponibile."),
+    504: (
+        "gateway_timeout",
+        "Servizio non disponibile",
+        "Il servizio non ha risposto in tempo. Riprova tra qualche minuto.",
+    ),
 }
 
 # Italian messages for the validation errors that bad input can produce.
@@ -139,6 +150,35 @@ class Problem(Exception):
         self.headers = headers
 
 
+def problem_document(
+    status: int,
+    code: str | None = None,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The problem+json body; what is not given is the generic Italian text of ``status``
+    (the gateway serves these for its own refusals too)."""
+    default_code, default_title, default_detail = _STATUS_TEXT.get(
+        status, (f"http_{status}", "Errore", "Richiesta non riuscita.")
+    )
+    code = code or default_code
+    body: dict[str, Any] = {
+        "type": f"https://parkingcaserta.it/problemi/{code}",
+        "title": title or default_title,
+        "status": status,
+        "code": code,
+        "detail": detail or default_detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return body
+
+
 def problem_response(
     status: int,
     code: str,
@@ -149,17 +189,7 @@ def problem_response(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": f"https://parkingcaserta.it/problemi/{code}",
-        "title": title or _STATUS_TEXT.get(status, ("", "Errore", ""))[1],
-        "status": status,
-        "code": code,
-        "detail": detail,
-    }
-    if instance:
-        body["instance"] = instance
-    if errors:
-        body["errors"] = errors
+    body = problem_document(status, code, detail, title=title, instance=instance, errors=errors)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -181,6 +211,9 @@ def _field(error: dict[str, Any]) -> str:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """Every refusal and every failure answers problem+json. Adds ``UnhandledErrorMiddleware``:
+    call it before adding the middleware that must wrap it (correlation)."""
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
@@ -234,8 +267,40 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("request.unhandled_error", path=request.url.path)
-        code, title, detail = _STATUS_TEXT[500]
-        return problem_response(500, code, detail, title=title, instance=request.url.path)
+    app.add_middleware(UnhandledErrorMiddleware)
+
+
+class UnhandledErrorMiddleware:
+    """An exception no handler took becomes a 500 problem, logged once, and goes no further.
+
+    Starlette's ServerErrorMiddleware answers and then re-raises; uvicorn then logs the
+    exception a second time and closes the connection, which the gateway may already be
+    reusing for another client's request (that one gets a 502). Installed inside the
+    correlation middleware, so the log line and the answer carry the request's id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("request.unhandled_error", method=scope.get("method"), path=scope.get("path"))
+            if started:
+                # Half an answer is out: the server ends it by closing the connection.
+                return
+            code, title, detail = _STATUS_TEXT[500]
+            response = problem_response(500, code, detail, title=title, instance=scope.get("path"))
+            await response(scope, receive, send)

@@ -68,6 +68,8 @@ def create_app(
         lifespan=lifespan,
         # Every POST/PUT/PATCH/DELETE of every page must carry the session's CSRF token.
         dependencies=[Depends(verify_csrf)],
+        # A redirect to the slash-less path would be built from the request's Host: never.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.refresher = RefreshCoordinator(refresh_tokens)

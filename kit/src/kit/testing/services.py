@@ -32,4 +32,7 @@ async def running_service(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
         if app.state.consumer is not None:
+            # Stopped first: a robust channel whose consumer the broker cancels (its queue
+            # deleted under it) declares the queue again, and it would outlive the run.
+            await app.state.consumer.stop()
             await app.state.consumer.delete_topology()
