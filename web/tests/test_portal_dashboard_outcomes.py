@@ -95,7 +95,7 @@ async def test_rows_say_the_status_in_the_services_words_and_the_outcome(
     ]
     assert '<span class="badge bg-success">Approvata</span>' in page
     assert '<span class="badge bg-danger">Rifiutata</span>' in page
-    assert rows(part(page, "targhe")) == [["10/04/2026", "Approvata", "—"]]
+    assert rows(part(page, "targhe")) == [["10/04/2026", "AB123CD", "Approvata", "—"]]
     assert a11y_problems(page) == []
 
 

@@ -54,10 +54,17 @@ async def test_each_section_lists_its_requests_with_the_date_in_rome_and_the_sta
             [
                 {
                     "id": "9d2c4b7e-1a3f-4e5d-8b6a-7c0d1e2f3a4b",
+                    "plate": "ZZ999ZZ",
                     "status": "rejected",
                     "submitted_at": "2026-04-10T10:00:00Z",
                     "outcome_reason": "Il libretto di circolazione non è leggibile.",
-                }
+                },
+                {
+                    "id": "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b",
+                    "plate": "AB123CD",
+                    "status": "approved",
+                    "submitted_at": "2026-04-10T09:00:00Z",
+                },
             ]
         ),
     )
@@ -69,8 +76,12 @@ async def test_each_section_lists_its_requests_with_the_date_in_rome_and_the_sta
         ["02/03/2026", "Approvata", "—"],
         ["15/07/2026", "In attesa di verifica", "—"],
     ]
-    assert rows(section(page, "targhe")) == [
-        ["10/04/2026", "Respinta", "Motivo: Il libretto di circolazione non è leggibile."]
+    # Several plates may be asked for at once: each row names its plate.
+    targhe = section(page, "targhe")
+    assert 'scope="col">Targa<' in targhe
+    assert rows(targhe) == [
+        ["10/04/2026", "ZZ999ZZ", "Respinta", "Motivo: Il libretto di circolazione non è leggibile."],
+        ["10/04/2026", "AB123CD", "Approvata", "—"],
     ]
     assert "Nessuna richiesta presente." in section(page, "abbonamenti")
     assert page.count("Nessuna richiesta presente.") == 1

@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 import httpx
 from fastapi import Request
 
-from portal.templating import flash, templates
+from portal.templating import STATIC_DIR, flash, templates
 
 
 class _Page(HTMLParser):
@@ -143,6 +143,15 @@ async def test_health_live_answers_ok(client: httpx.AsyncClient):
     response = await client.get("/health/live")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+async def test_the_icon_browsers_ask_for_at_the_root_is_the_portals(client: httpx.AsyncClient):
+    """Pages that name no icon (the payment sandbox's checkout, through the gateway) make the
+    browser ask for /favicon.ico: a 404 there was an error in the console of every payment."""
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.content == (STATIC_DIR / "img" / "favicon.svg").read_bytes()
 
 
 async def test_home_answers_head_requests(client: httpx.AsyncClient):

@@ -174,6 +174,19 @@ async def test_abbonamenti_associati_lists_the_subscriptions_with_the_receipt(
                     "status": "expired",
                     "status_label": "Scaduto",
                 },
+                {  # free: nothing was paid, billing has no receipt for it
+                    "id": "7c6b5a4f-3e2d-4c1b-9a0f-8e7d6c5b4a39",
+                    "request_id": "8d7c6b5a-4f3e-4d2c-8b1a-0f9e8d7c6b5a",
+                    "plate": "EL123EC",
+                    "sector_code": "*",
+                    "sector_name": "Tutti i settori",
+                    "subscription_type_name": "Auto elettrica – annuale",
+                    "valid_from": "2026-05-02",
+                    "valid_until": "2027-05-01",
+                    "status": "active",
+                    "status_label": "Attivo",
+                    "amount_cents": 0,
+                },
             ]
         ),
     )
@@ -199,8 +212,17 @@ async def test_abbonamenti_associati_lists_the_subscriptions_with_the_receipt(
             "Scaduto",
             "Ricevuta dell'abbonamento della targa AB123CD",
         ],
+        [
+            "EL123EC",
+            "Auto elettrica – annuale – Tutti i settori",
+            "Dal 02/05/2026 al 01/05/2027",
+            "Attivo",
+            "Gratuito: nessuna ricevuta",
+        ],
     ]
     assert f'href="/abbonamenti/{REQUEST_ID}/ricevuta"' in associated
+    # A free subscription offered "Ricevuta", which led to "Ordine di pagamento non trovato.".
+    assert "/abbonamenti/8d7c6b5a-4f3e-4d2c-8b1a-0f9e8d7c6b5a/ricevuta" not in associated
     assert page.count("Nessuna richiesta presente.") == 3
     assert a11y_problems(page) == []
 

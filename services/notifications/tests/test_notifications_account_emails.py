@@ -238,6 +238,14 @@ def test_subscription_activated_gives_plate_sector_and_validity(account_event) -
         assert '"Abbonamenti Associati"' in part
 
 
+def test_a_subscription_valid_in_every_sector_says_so_in_words(account_event) -> None:  # noqa: ANN001
+    """The electric-car subscription comes with sector code "*": the e-mail said "Settore: *"."""
+    text, seen = both(compose(account_event, "subscription_activated", sector_code="*"))
+    assert "Settore: Tutti i settori" in text
+    assert "Settore Tutti i settori" in seen
+    assert "*" not in text and "*" not in seen
+
+
 @pytest.mark.parametrize(
     ("cents", "shown"),
     [(0, "€ 0,00"), (5, "€ 0,05"), (1234, "€ 12,34"), (100000, "€ 1.000,00"), (123456789, "€ 1.234.567,89")],

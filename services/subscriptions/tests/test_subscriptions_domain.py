@@ -305,6 +305,12 @@ def test_request_statuses_read_in_italian() -> None:
     assert {s for s in RequestStatus if s.is_open} == {RequestStatus.PENDING, RequestStatus.APPROVED}
 
 
+def test_a_free_request_approved_is_not_said_to_be_paid() -> None:
+    assert request_status_label("paid", amount_cents=0) == "Approvata: abbonamento gratuito"
+    assert request_status_label("paid", amount_cents=6000) == "Pagata"
+    assert request_status_label("approved", amount_cents=0) == "Approvata: in attesa di pagamento"
+
+
 def test_a_subscription_shows_expired_after_its_last_day_and_active_from_its_first() -> None:
     start, end = date(2027, 4, 1), date(2028, 3, 31)
     assert subscription_status("active", end, end) is SubscriptionStatus.ACTIVE

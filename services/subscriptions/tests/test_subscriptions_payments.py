@@ -91,6 +91,7 @@ async def test_the_resident_path_from_the_form_to_an_active_subscription(subs) -
         "Attivo",
     )
     assert shown["subscription_type_name"] == "Residenti – annuale"
+    assert shown["amount_cents"] == order["amount_cents"] > 0  # paid: it has a receipt
     (event,) = await subs.payloads("subscriptions.subscription.activated.v1", request_id=request["id"])
     assert (event["subscription_id"], event["user_id"], event["valid_until"]) == (
         str(subscription.id),

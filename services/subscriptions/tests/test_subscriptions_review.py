@@ -188,7 +188,12 @@ async def test_approving_a_free_type_activates_the_subscription_at_once(subs) ->
     )
     request = sent.json()
     detail = await subs.approved(request["id"])
-    assert (detail["status"], detail["status_label"], detail["pay_by"]) == ("paid", "Pagata", None)
+    # Nothing was paid: the words say so ("Pagata" was shown for a free subscription).
+    assert (detail["status"], detail["status_label"], detail["pay_by"]) == (
+        "paid",
+        "Approvata: abbonamento gratuito",
+        None,
+    )
     assert detail["subscription_id"] is not None and detail["paid_at"] is not None
     assert [e["action"] for e in detail["audit"]] == ["submitted", "approved"]
     assert detail["audit"][1]["details"]["subscription_id"] == detail["subscription_id"]
@@ -205,6 +210,10 @@ async def test_approving_a_free_type_activates_the_subscription_at_once(subs) ->
         (detail["subscription_id"], "active", "Attivo")
     ]
     assert listed["items"][0]["sector_name"] == "Tutti i settori"
+    # Free: no payment, hence no receipt to offer.
+    assert listed["items"][0]["amount_cents"] == 0
+    mine = (await subs.client.get(subs.url(f"/requests/{request['id']}"), headers=citizen.headers)).json()
+    assert mine["status_label"] == "Approvata: abbonamento gratuito"
 
 
 async def test_the_queue_lists_requests_oldest_first_filtered_by_status_and_plate(subs) -> None:  # noqa: ANN001

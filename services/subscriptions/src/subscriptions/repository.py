@@ -225,10 +225,12 @@ async def subscriptions_of_plate(session: AsyncSession, plate_number: str) -> li
     return list((await session.exec(statement)).all())
 
 
-def subscriptions_of(user_id: uuid.UUID) -> SelectOfScalar[Subscription]:
-    """A citizen's subscriptions, the latest period first."""
+def subscriptions_of(user_id: uuid.UUID) -> Select[tuple[Subscription, int]]:
+    """A citizen's subscriptions, the latest period first, each with the amount of its request
+    (0: free, nothing was paid)."""
     return (
-        select(Subscription)
+        select(Subscription, SubscriptionRequest.amount_cents)
+        .join(SubscriptionRequest, col(SubscriptionRequest.id) == col(Subscription.request_id))
         .where(col(Subscription.user_id) == user_id)
         .order_by(col(Subscription.valid_from).desc(), col(Subscription.id).desc())
     )

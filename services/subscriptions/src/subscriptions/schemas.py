@@ -237,3 +237,6 @@ class Subscription(BaseModel):
     status: SubscriptionStatus
     status_label: str
     activated_at: datetime
+    # What was paid for it (its request's amount, VAT included): 0 for a free one, which has
+    # no payment and so no receipt.
+    amount_cents: int

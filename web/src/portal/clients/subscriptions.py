@@ -153,6 +153,12 @@ class Subscription(BaseModel):
     status: str
     status_label: str | None = None
     activated_at: datetime | None = None
+    # What was paid for it; 0: free, there is no receipt. None: not said (a receipt is offered).
+    amount_cents: int | None = None
+
+    @property
+    def has_receipt(self) -> bool:
+        return self.amount_cents != 0
 
 
 # --- what operators see of a request ---------------------------------------------------------

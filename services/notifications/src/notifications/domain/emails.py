@@ -34,6 +34,14 @@ from kit.clock import ROME
 from notifications.domain.messages import SECRET_KINDS, MessageKind
 
 SUBJECT_PREFIX = "Caserta Sosta – "
+# The sector code of a subscription valid in every sector (the electric-car type's, in the
+# subscriptions service): a person reads the words, not the sign.
+ALL_SECTORS = "*"
+ALL_SECTORS_TEXT = "Tutti i settori"
+
+
+def sector_text(sector_code: str) -> str:
+    return ALL_SECTORS_TEXT if sector_code == ALL_SECTORS else sector_code
 
 
 def minutes_text(minutes: int) -> str:
@@ -352,7 +360,7 @@ class Composer:
             "Abbonamento attivo",
             SUBSCRIPTIONS,
             plate=event.plate,
-            sector_code=event.sector_code,
+            sector=sector_text(event.sector_code),
             valid_from=event.valid_from,
             valid_until=event.valid_until,
         )

@@ -43,7 +43,13 @@ OPEN = frozenset({RequestStatus.PENDING, RequestStatus.APPROVED})
 REQUEST_STATUSES = tuple(s.value for s in RequestStatus)
 
 
-def request_status_label(status: str) -> str:
+# A free request is "paid" once approved (its subscription exists), but nobody paid anything.
+FREE_REQUEST_LABEL = "Approvata: abbonamento gratuito"
+
+
+def request_status_label(status: str, amount_cents: int | None = None) -> str:
+    if status == RequestStatus.PAID and amount_cents == 0:
+        return FREE_REQUEST_LABEL
     return RequestStatus(status).label
 
 

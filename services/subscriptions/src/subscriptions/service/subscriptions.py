@@ -25,7 +25,7 @@ async def own(
 ) -> Page[schemas.Subscription]:
     today = local_date(rt.clock.now())
     return await paginate(
-        session, repository.subscriptions_of(user_id), page, lambda s: subscription_view(s, today)
+        session, repository.subscriptions_of(user_id), page, lambda row: subscription_view(*row, today=today)
     )
 
 

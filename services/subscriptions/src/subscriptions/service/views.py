@@ -62,7 +62,7 @@ def request_fields(request: SubscriptionRequest, subscription_id: uuid.UUID | No
         "subscription_type_code": request.subscription_type_code,
         "subscription_type_name": request.subscription_type_name,
         "status": request.status,
-        "status_label": request_status_label(request.status),
+        "status_label": request_status_label(request.status, price.gross_cents),
         "submitted_at": request.submitted_at,
         "decided_at": request.decided_at,
         "outcome_reason": request.outcome_reason,
@@ -135,7 +135,7 @@ def payment_view(payment: SubscriptionPayment) -> schemas.Payment:
     )
 
 
-def subscription_view(subscription: Subscription, today: date) -> schemas.Subscription:
+def subscription_view(subscription: Subscription, amount_cents: int, *, today: date) -> schemas.Subscription:
     status = subscription_status(subscription.status, subscription.valid_until, today)
     return schemas.Subscription(
         id=subscription.id,
@@ -151,4 +151,5 @@ def subscription_view(subscription: Subscription, today: date) -> schemas.Subscr
         status=status.value,
         status_label=subscription_status_label(status, subscription.valid_from, today),
         activated_at=subscription.activated_at,
+        amount_cents=amount_cents,
     )
