@@ -920,3 +920,18 @@ async def test_checks_run_off_the_event_loop() -> None:
     finally:
         task.cancel()
     assert ticks > 1
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_made_pillow_lenient() -> None:
+    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported, as it is in
+    the services that print PDFs; the upload check must not inherit that leniency."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), (120, 30, 200)).save(buffer, "JPEG", quality=95)
+    cut = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+    with pytest.raises(DocumentRefused):
+        check_document(cut, frozenset({JPEG}))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as WeasyPrint wants it

@@ -33,7 +33,7 @@ import threading
 import unicodedata
 import urllib.parse
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from tempfile import SpooledTemporaryFile
@@ -41,7 +41,7 @@ from typing import Any, Protocol
 
 import filetype
 from fastapi import Request, Response
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from python_multipart.exceptions import FormParserError
@@ -274,6 +274,23 @@ def _check_pixels(image: Image.Image) -> None:
         )
 
 
+_DECODING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Truncated pixel data refused while an upload is decoded. WeasyPrint, imported by the
+    services that print PDFs, sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import, which
+    would let a cut-off image through here."""
+    with _DECODING:
+        lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+
+
 def _check_image(content: bytes, content_type: str) -> None:
     formats = _PILLOW_FORMATS[content_type]
     try:
@@ -282,7 +299,7 @@ def _check_image(content: bytes, content_type: str) -> None:
         with Image.open(io.BytesIO(content), formats=formats) as image:
             _check_pixels(image)
             image.verify()
-        with Image.open(io.BytesIO(content), formats=formats) as image:
+        with _strict_decoding(), Image.open(io.BytesIO(content), formats=formats) as image:
             image.load()
     except DocumentRefused:
         raise

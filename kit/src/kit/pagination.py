@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,18 +30,6 @@ class PageRequest:
 
     limit: int = DEFAULT_PAGE_SIZE
     offset: int = 0
-
-
-def _page_request(
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Elementi per pagina")
-    ] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Elementi da saltare")] = 0,
-) -> PageRequest:
-    return PageRequest(limit=limit, offset=offset)
-
-
-PageQuery = Annotated[PageRequest, Depends(_page_request)]
 
 
 async def paginate(

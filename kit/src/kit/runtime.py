@@ -5,18 +5,13 @@ adds in its subclass (repositories, providers, keys)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, TypeVar
-
-from fastapi import Depends, Request
 
 from kit.clock import Clock, SystemClock
 from kit.db import Database
 from kit.settings import ServiceSettings
 
-R = TypeVar("R", bound="ServiceRuntime")
 
-
-@dataclass
+@dataclass(kw_only=True)
 class ServiceRuntime:
     settings: ServiceSettings
     db: Database
@@ -32,14 +27,3 @@ class ServiceRuntime:
     def from_settings(cls, settings: ServiceSettings) -> ServiceRuntime:
         """The runtime of a service that needs nothing beyond the kit's (tests, skeletons)."""
         return cls(settings=settings, db=Database(settings.database_url))
-
-
-def runtime_dependency(kind: type[R]) -> type[R]:
-    """``RuntimeDep = runtime_dependency(MyRuntime)``: the service's runtime in a route, typed."""
-
-    def get(request: Request) -> R:
-        runtime = request.app.state.runtime
-        assert isinstance(runtime, kind)
-        return runtime
-
-    return Annotated[kind, Depends(get)]  # type: ignore[return-value]

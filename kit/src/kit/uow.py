@@ -1,7 +1,7 @@
 """Unit of work: one transaction and one owner that commits it.
 
 An HTTP request's unit of work commits once after the use case succeeded and rolls back
-otherwise (``UnitOfWorkDep``); an event's is the consumer's (handler effects + inbox row); a
+otherwise (``kit.deps.UnitOfWorkDep``); an event's is the consumer's (handler effects + inbox row); a
 job's is the scheduler's. Use cases only flush: they never commit.
 """
 
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,16 +34,6 @@ async def unit_of_work(db: Database) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
-
-
-async def _request_unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
-    async with unit_of_work(request.app.state.runtime.db) as session:
-        yield session
-
-
-# scope="function": the commit happens before the response is sent, so a client never sees a
-# success whose transaction then failed.
-UnitOfWorkDep = Annotated[AsyncSession, Depends(_request_unit_of_work, scope="function")]
 
 
 def violated_constraint(exc: IntegrityError) -> str | None:

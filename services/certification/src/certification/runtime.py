@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from certification.settings import Settings
 from kit.documents import DocumentStore
-from kit.runtime import ServiceRuntime, runtime_dependency
+from kit.runtime import ServiceRuntime
 
 
 @dataclass
@@ -15,6 +15,3 @@ class Runtime(ServiceRuntime):
     settings: Settings
     # Where the requests' documents are kept (this service's database; an object store later).
     documents: DocumentStore = field(kw_only=True)
-
-
-RuntimeDep = runtime_dependency(Runtime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kit.runtime import ServiceRuntime, runtime_dependency
+from kit.runtime import ServiceRuntime
 from notifications.domain.emails import Composer
 from notifications.settings import Settings
 
@@ -15,6 +15,3 @@ class Runtime(ServiceRuntime):
     settings: Settings
     # Renders every e-mail; links in them point at the portal's public address.
     composer: Composer = field(kw_only=True)
-
-
-RuntimeDep = runtime_dependency(Runtime)

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kit.runtime import ServiceRuntime, runtime_dependency
+from kit.runtime import ServiceRuntime
 from subscriptions.settings import Settings
 
 
 @dataclass
 class Runtime(ServiceRuntime):
     settings: Settings
-
-
-RuntimeDep = runtime_dependency(Runtime)

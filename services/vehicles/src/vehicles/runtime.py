@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kit.documents import DatabaseDocumentStore
-from kit.runtime import ServiceRuntime, runtime_dependency
+from kit.runtime import ServiceRuntime
 from vehicles.settings import Settings
 
 
@@ -15,6 +15,3 @@ class Runtime(ServiceRuntime):
     settings: Settings
     # Where the requests' documents live (their own table; an object store could replace it).
     documents: DatabaseDocumentStore = field(kw_only=True)
-
-
-RuntimeDep = runtime_dependency(Runtime)

@@ -7,8 +7,8 @@ from fastapi import Depends
 
 from billing.provider.sandbox import Sandbox
 from billing.runtime import Runtime
+from kit.deps import runtime_dependency
 from kit.problems import Problem
-from kit.runtime import runtime_dependency
 
 RuntimeDep = runtime_dependency(Runtime)
 

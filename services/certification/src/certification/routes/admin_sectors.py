@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from certification import schemas
-from certification.runtime import RuntimeDep
+from certification.routes.deps import RuntimeDep
 from certification.service import sectors
 from kit.deps import Admin, PageQuery, UnitOfWorkDep
 from kit.pagination import Page

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from certification.runtime import RuntimeDep
+from certification.routes.deps import RuntimeDep
 from certification.service import forms
 from kit.deps import Citizen, UnitOfWorkDep
 

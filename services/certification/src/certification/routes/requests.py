@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from certification import schemas
 from certification.domain.documents import REQUEST_DOCUMENTS
-from certification.runtime import RuntimeDep
+from certification.routes.deps import RuntimeDep
 from certification.service import requests
 from certification.settings import Settings
 from kit.deps import Citizen, CurrentUser, PageQuery, UnitOfWorkDep

@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from certification import schemas
+from certification.routes.deps import RuntimeDep
 from certification.routes.requests import DOWNLOAD
-from certification.runtime import RuntimeDep
 from certification.service import review
 from kit.deps import Operator, PageQuery, UnitOfWorkDep
 from kit.documents import document_response, preview_response

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from identity.runtime import Runtime
-from kit.runtime import runtime_dependency
+from kit.deps import runtime_dependency
 
 RuntimeDep = runtime_dependency(Runtime)
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query
 from kit.deps import Admin, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
 from subscriptions import schemas
-from subscriptions.runtime import RuntimeDep
+from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import catalogue
 
 router = APIRouter(prefix="/admin/types", tags=["catalogo"])

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from kit.deps import Citizen, UnitOfWorkDep
 from subscriptions import schemas
-from subscriptions.runtime import RuntimeDep
+from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import requests
 
 router = APIRouter(prefix="/options", tags=["richieste"])

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from kit.deps import Citizen, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
 from subscriptions import schemas
-from subscriptions.runtime import RuntimeDep
+from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import requests
 
 router = APIRouter(prefix="/requests", tags=["richieste"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from kit.deps import Operator, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
 from subscriptions import schemas
-from subscriptions.runtime import RuntimeDep
+from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import review
 
 router = APIRouter(prefix="/admin/requests", tags=["operatori"])

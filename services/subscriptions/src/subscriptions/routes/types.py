@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from kit.deps import Citizen, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
 from subscriptions import schemas
-from subscriptions.runtime import RuntimeDep
+from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import catalogue
 
 router = APIRouter(prefix="/types", tags=["tipologie"])

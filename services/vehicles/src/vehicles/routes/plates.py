@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from kit.deps import Citizen, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
 from vehicles import schemas
-from vehicles.runtime import RuntimeDep
+from vehicles.routes.deps import RuntimeDep
 from vehicles.service import plates
 
 router = APIRouter(prefix="/plates", tags=["targhe associate"])

@@ -9,7 +9,7 @@ from kit.documents import UploadRule, document_response, multipart_openapi, read
 from kit.pagination import Page
 from vehicles import schemas
 from vehicles.domain.vehicles import DocumentField, PlateRequestForm
-from vehicles.runtime import RuntimeDep
+from vehicles.routes.deps import RuntimeDep
 from vehicles.service import requests
 from vehicles.settings import Settings
 

@@ -9,7 +9,7 @@ from kit.deps import Operator, PageQuery, UnitOfWorkDep
 from kit.documents import document_response, preview_response
 from kit.pagination import Page
 from vehicles import schemas
-from vehicles.runtime import RuntimeDep
+from vehicles.routes.deps import RuntimeDep
 from vehicles.service import review
 
 router = APIRouter(prefix="/admin/requests", tags=["operatori"])
