@@ -42,9 +42,7 @@ def test_document_is_asyncapi_3_with_the_platform_title_and_broker():
 
 def test_one_channel_per_event_bound_to_the_topic_exchange():
     channels = _document()["channels"]
-    assert sorted(c["address"] for c in channels.values()) == sorted(
-        cls.routing_key() for cls in ALL_EVENTS
-    )
+    assert sorted(c["address"] for c in channels.values()) == sorted(cls.routing_key() for cls in ALL_EVENTS)
     for channel in channels.values():
         amqp = channel["bindings"]["amqp"]
         assert amqp["is"] == "routingKey"

@@ -32,10 +32,7 @@ def _sample_value(annotation, i: int):
 
 def sample(cls: type[Event]) -> Event:
     return cls(
-        **{
-            name: _sample_value(info.annotation, i)
-            for i, (name, info) in enumerate(cls.model_fields.items())
-        }
+        **{name: _sample_value(info.annotation, i) for i, (name, info) in enumerate(cls.model_fields.items())}
     )
 
 

@@ -33,9 +33,7 @@ def _edit_snapshot(schemas_dir: Path, edit) -> Path:
 
 def test_export_refuses_to_overwrite_a_breaking_change(tmp_path, capsys):
     # The published schema had a property that the code no longer has.
-    target = _edit_snapshot(
-        _published(tmp_path), lambda s: s["properties"].update(legacy={"type": "string"})
-    )
+    target = _edit_snapshot(_published(tmp_path), lambda s: s["properties"].update(legacy={"type": "string"}))
     before = target.read_text(encoding="utf-8")
 
     assert export.main(["--dir", str(tmp_path)]) == 1

@@ -173,9 +173,7 @@ def compare(schemas_dir: Path = SCHEMAS_DIR) -> Comparison:
         if old == text:
             continue
         result.stale[path] = "".join(
-            difflib.unified_diff(
-                old.splitlines(keepends=True), text.splitlines(keepends=True), path, path
-            )
+            difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True), path, path)
         )
         if path.endswith(".json") and old:
             reasons = breaking_changes(json.loads(old), json.loads(text))

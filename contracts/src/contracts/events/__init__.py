@@ -1,6 +1,6 @@
 """Every event of the platform, by producer."""
 
-from contracts.events.billing import InvoiceIssued, PaymentCompleted, PaymentFailed
+from contracts.events.billing import InvoiceIssued, InvoiceIssuedV2, PaymentCompleted, PaymentFailed
 from contracts.events.certification import (
     CertificationExpired,
     CertificationRequestApproved,

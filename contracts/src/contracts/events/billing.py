@@ -3,6 +3,8 @@
 import uuid
 from datetime import datetime
 
+from pydantic import Field
+
 from contracts.envelope import Event
 
 
@@ -40,3 +42,12 @@ class InvoiceIssued(_Billing):
     amount_cents: int
     currency: str = "EUR"
     issued_at: datetime
+
+
+class InvoiceIssuedV2(InvoiceIssued):
+    """v2 carries the invoice itself, so that the citizen's e-mail attaches it."""
+
+    type = "billing.invoice.issued"
+    version = 2
+    pdf_filename: str
+    pdf_base64: str = Field(description="The invoice as PDF, base64 (a few tens of kB)")
