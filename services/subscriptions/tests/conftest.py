@@ -34,11 +34,13 @@ from kit.db import Database, outbox_table
 from kit.testing.services import running_service
 from kit.testing.tokens import TestIssuer
 from kit.uow import unit_of_work
+from subscriptions import repository
 from subscriptions.__main__ import seed_types
 from subscriptions.domain.periods import Period, local_date
+from subscriptions.domain.tickets import ticket_serial
 from subscriptions.handlers import build_handlers
 from subscriptions.main import build_runtime, create_app
-from subscriptions.models import CitizenPlate, Subscription, SubscriptionRequest
+from subscriptions.models import CitizenPlate, Subscription, SubscriptionRequest, Ticket
 from subscriptions.runtime import Runtime
 from subscriptions.settings import Settings
 
@@ -183,14 +185,23 @@ class Subs:
             await self.plate(citizen, electric=electric),
         )
 
-    async def add_subscription(self, citizen: Citizen, plate_id: uuid.UUID, period: Period) -> uuid.UUID:
-        """A subscription of the plate for ``period``, as a paid request leaves it."""
+    async def add_subscription(
+        self,
+        citizen: Citizen,
+        plate_id: uuid.UUID,
+        period: Period,
+        *,
+        certification_id: uuid.UUID | None = None,
+    ) -> uuid.UUID:
+        """A subscription of the plate for ``period``, as a paid request leaves it (sent with
+        ``certification_id``, when given)."""
         async with unit_of_work(self.db) as session:
             plate = await session.get(CitizenPlate, plate_id)
             assert plate is not None
             request = SubscriptionRequest(
                 user_id=citizen.user_id,
                 kind="resident",
+                certification_id=certification_id,
                 plate_id=plate_id,
                 plate=plate.plate,
                 sector_code="S1",
@@ -207,8 +218,10 @@ class Subs:
             )
             session.add(request)
             await session.flush()
+            year = local_date(self.runtime.clock.now()).year
             subscription = Subscription(
                 request_id=request.id,
+                serial=ticket_serial(year, await repository.allocate_ticket_serial(session, year)),
                 user_id=citizen.user_id,
                 plate_id=plate_id,
                 plate=plate.plate,
@@ -253,6 +266,38 @@ class Subs:
         response = await self.approve(request_id)
         assert response.status_code == 200, response.text
         return response.json()
+
+    async def active_subscription(
+        self, citizen: Citizen, certification_id: uuid.UUID, plate_id: uuid.UUID, type_code: str = ANNUAL
+    ) -> dict[str, Any]:
+        """A subscription through the whole path: request, approval, payment. Its list item."""
+        request = await self.submitted(citizen, certification_id, plate_id, type_code)
+        approved = await self.approved(request["id"])
+        if approved["status"] == "approved":
+            await self.deliver(self.payment(approved))
+        return await self.my_subscription(citizen, request_id=request["id"])
+
+    async def my_subscription(self, citizen: Citizen, **match: Any) -> dict[str, Any]:
+        """The citizen's subscription (list item) whose fields match."""
+        listed = await self.client.get(self.url("/subscriptions?limit=100"), headers=citizen.headers)
+        assert listed.status_code == 200, listed.text
+        (found,) = [s for s in listed.json()["items"] if all(s[k] == v for k, v in match.items())]
+        return found
+
+    async def ticket(self, subscription_id: Any, headers: dict[str, str]) -> httpx.Response:
+        return await self.client.get(self.url(f"/subscriptions/{subscription_id}/ticket"), headers=headers)
+
+    async def keys_document(self) -> dict[str, Any]:
+        response = await self.client.get(self.url("/.well-known/ticket-keys.json"))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def token_of(self, subscription_id: Any) -> str:
+        """The token the subscription's ticket was issued with (its QR code's text)."""
+        async with self.db.session() as session:
+            ticket = await session.get(Ticket, uuid.UUID(str(subscription_id)))
+            assert ticket is not None
+            return ticket.token
 
     # What the service wrote.
 

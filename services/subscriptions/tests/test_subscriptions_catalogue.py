@@ -262,5 +262,6 @@ async def test_the_example_seed_loads_once_and_never_overwrites(make_database, c
 
 async def test_the_example_seed_is_not_loaded_in_production(make_database, capsys) -> None:  # noqa: ANN001
     url = await make_database("subs_seed_prod", migrate="subscriptions")
-    await seed_types(Settings(database_url=url, environment="production"))
+    settings = Settings(database_url=url, environment="production", ticket_keys_secret="s" * 40)
+    await seed_types(settings)
     assert "non caricate in produzione" in capsys.readouterr().out

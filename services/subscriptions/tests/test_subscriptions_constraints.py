@@ -50,6 +50,7 @@ def _subscription(
         "subscription_type_name": "Residenti – annuale",
         "valid_from": valid_from,
         "valid_until": valid_until,
+        "serial": f"CE-T-{uuid.uuid4().hex[:12]}",
         **overrides,
     }
     return Subscription(**values)
@@ -82,6 +83,17 @@ async def test_a_request_has_one_subscription_at_most(subs, new_plate) -> None: 
     first = _subscription(request, date(2027, 1, 1), date(2027, 6, 30))
     second = _subscription(request, date(2028, 1, 1), date(2028, 6, 30))
     assert await _refused_by(subs, request, first, second) == "uq_subscriptions_request_id"
+
+
+async def test_two_subscriptions_never_share_a_ticket_serial(subs, new_plate) -> None:  # noqa: ANN001
+    first, second = _request(new_plate(), "paid"), _request(new_plate(), "paid")
+    rows = [
+        first,
+        second,
+        _subscription(first, date(2027, 1, 1), date(2027, 12, 31), serial="CE-2027-999999"),
+        _subscription(second, date(2027, 1, 1), date(2027, 12, 31), serial="CE-2027-999999"),
+    ]
+    assert await _refused_by(subs, *rows) == "uq_subscriptions_serial"
 
 
 @pytest.mark.parametrize(

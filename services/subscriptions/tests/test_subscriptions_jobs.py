@@ -9,16 +9,27 @@ from datetime import date, datetime, timedelta
 from kit.clock import MovableClock
 from kit.jobs import JobScheduler
 from subscriptions.domain.periods import local_date
-from subscriptions.jobs import EXPIRE_UNPAID_REQUESTS, PAYMENT_REMINDERS, build_jobs
+from subscriptions.jobs import (
+    EXPIRE_SUBSCRIPTIONS,
+    EXPIRE_UNPAID_REQUESTS,
+    EXPIRY_REMINDERS,
+    PAYMENT_REMINDERS,
+    build_jobs,
+)
 from subscriptions.main import build_runtime
 
 ANNUAL = "RES-ANNUALE"
 PERIOD = timedelta(hours=1)
+EVERY_JOB = sorted([EXPIRE_SUBSCRIPTIONS, EXPIRE_UNPAID_REQUESTS, EXPIRY_REMINDERS, PAYMENT_REMINDERS])
 
 
 async def test_the_reminder_and_the_expiry_happen_once_each_across_two_replicas(make_subs) -> None:  # noqa: ANN001
     clock = MovableClock()
-    subs = await make_subs(clock=clock, payment_jobs_interval_s=PERIOD.total_seconds())
+    subs = await make_subs(
+        clock=clock,
+        payment_jobs_interval_s=PERIOD.total_seconds(),
+        subscription_jobs_interval_s=PERIOD.total_seconds(),
+    )
     replicas = [build_runtime(subs.settings, clock=clock) for _ in range(2)]
     schedulers = [JobScheduler(rt.db, build_jobs(rt), clock=clock) for rt in replicas]
 
@@ -34,18 +45,18 @@ async def test_the_reminder_and_the_expiry_happen_once_each_across_two_replicas(
         assert pay_by == local_date(datetime.fromisoformat(approved["decided_at"])) + timedelta(days=15)
 
         # Nothing due yet: each job runs once (one replica), and does nothing.
-        assert await run_both() == [EXPIRE_UNPAID_REQUESTS, PAYMENT_REMINDERS]
+        assert await run_both() == EVERY_JOB
         assert await subs.payloads("subscriptions.request.payment_reminder.v1") == []
 
         # Four days before the deadline: not yet.
         clock.advance(timedelta(days=11))
-        assert await run_both() == [EXPIRE_UNPAID_REQUESTS, PAYMENT_REMINDERS]
+        assert await run_both() == EVERY_JOB
         assert await subs.payloads("subscriptions.request.payment_reminder.v1") == []
 
         # Three days before: the reminder, once, whichever replica runs it.
         clock.advance(timedelta(days=1))
         assert local_date(clock.now()) == pay_by - timedelta(days=3)
-        assert await run_both() == [EXPIRE_UNPAID_REQUESTS, PAYMENT_REMINDERS]
+        assert await run_both() == EVERY_JOB
         (reminder,) = await subs.payloads(
             "subscriptions.request.payment_reminder.v1", request_id=request["id"]
         )
@@ -60,7 +71,7 @@ async def test_the_reminder_and_the_expiry_happen_once_each_across_two_replicas(
         # Within the same period neither replica runs again; in the next one, no second reminder.
         assert await run_both() == []
         clock.advance(PERIOD)
-        assert await run_both() == [EXPIRE_UNPAID_REQUESTS, PAYMENT_REMINDERS]
+        assert await run_both() == EVERY_JOB
         assert (
             len(await subs.payloads("subscriptions.request.payment_reminder.v1", request_id=request["id"]))
             == 1
@@ -74,9 +85,9 @@ async def test_the_reminder_and_the_expiry_happen_once_each_across_two_replicas(
 
         # The day after: expired, once.
         clock.advance(timedelta(days=1))
-        assert await run_both() == [EXPIRE_UNPAID_REQUESTS, PAYMENT_REMINDERS]
+        assert await run_both() == EVERY_JOB
         clock.advance(PERIOD)
-        assert await run_both() == [EXPIRE_UNPAID_REQUESTS, PAYMENT_REMINDERS]
+        assert await run_both() == EVERY_JOB
         (expired,) = await subs.payloads("subscriptions.request.unpaid_expired.v1", request_id=request["id"])
         assert expired["user_id"] == str(citizen.user_id)
         mine = (await subs.client.get(subs.url(f"/requests/{request['id']}"), headers=citizen.headers)).json()

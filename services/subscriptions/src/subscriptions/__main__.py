@@ -1,15 +1,21 @@
-"""python -m subscriptions serve | migrate | seed"""
+"""python -m subscriptions serve | migrate | seed | rotate-ticket-key | verify-ticket"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
+from datetime import date
 from pathlib import Path
 
-from kit.cli import ServiceCli
+from kit.cli import Command, ServiceCli
+from kit.clock import utcnow
 from kit.db import Database
 from kit.errors import DomainError
 from kit.settings import ServiceSettings
 from kit.uow import unit_of_work
+from subscriptions.domain.periods import local_date
+from subscriptions.domain.tickets import TicketInvalid, keys_from_document, validity_verdict, verify_ticket
 from subscriptions.main import build_runtime, create_app
 from subscriptions.service.catalogue import drafts_from, seed
 from subscriptions.settings import Settings
@@ -56,7 +62,82 @@ async def seed_types(settings: ServiceSettings) -> None:
         print(f"subscriptions seed: tipologia {code} (già presente)")
 
 
-cli = ServiceCli(package="subscriptions", settings_factory=Settings, app_factory=create_app, seed=seed_types)
+def _rotate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--immediately",
+        action="store_true",
+        help="chiave compromessa: la nuova firma subito e le altre sono revocate "
+        "(i contrassegni già stampati vanno scaricati di nuovo)",
+    )
+
+
+async def rotate_ticket_key(settings: ServiceSettings, args: argparse.Namespace) -> None:
+    assert isinstance(settings, Settings)
+    rt = build_runtime(settings, db=Database(settings.database_url, pool_size=2))
+    try:
+        # The keys own their transaction (subscriptions.ticket_keys): committed before it returns.
+        row = await rt.ticket_keys.rotate(rt.db, immediately=args.immediately)
+    finally:
+        await rt.db.dispose()
+    since = row.activates_at.isoformat()
+    print(f"Nuova chiave dei contrassegni {row.kid}: pubblicata ora, firma dal {since}")
+
+
+def _verify_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("token", help="il testo del codice QR del contrassegno")
+    parser.add_argument(
+        "--keys", required=True, type=Path, help="il documento delle chiavi pubbliche (ticket-keys.json)"
+    )
+    parser.add_argument(
+        "--at", type=date.fromisoformat, default=None, help="il giorno della verifica, AAAA-MM-GG (oggi)"
+    )
+
+
+def verify_offline(token: str, keys_file: Path, at: date | None) -> tuple[bool, list[str]]:
+    """What a device does with a ticket's QR code and the published keys alone: whether the
+    ticket is valid on ``at`` (today in Caserta by default), and the lines it shows."""
+    try:
+        keys = keys_from_document(_read(keys_file))
+    except (OSError, ValueError) as exc:
+        print(f"verify-ticket: chiavi non leggibili da {keys_file}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    try:
+        claims = verify_ticket(token, keys).claims
+    except TicketInvalid as refusal:
+        return False, [f"Esito: Contrassegno non valido: {refusal.message}"]
+    day = at or local_date(utcnow())
+    verdict = validity_verdict(claims.valid_from, claims.valid_until, day)
+    return verdict.valid, [
+        f"Targa: {claims.plate}",
+        f"Settore: {claims.sector_label}",
+        f"Validità: {claims.period_label}",
+        f"Contrassegno: {claims.serial}",
+        f"Esito al {day.strftime('%d/%m/%Y')}: {verdict.label}",
+    ]
+
+
+async def verify_ticket_command(settings: ServiceSettings, args: argparse.Namespace) -> None:
+    valid, lines = verify_offline(args.token, args.keys, args.at)
+    print("\n".join(lines))
+    raise SystemExit(0 if valid else 1)
+
+
+cli = ServiceCli(
+    package="subscriptions",
+    settings_factory=Settings,
+    app_factory=create_app,
+    seed=seed_types,
+    commands={
+        "rotate-ticket-key": Command(
+            "sostituisce la chiave che firma i contrassegni", rotate_ticket_key, _rotate_arguments
+        ),
+        "verify-ticket": Command(
+            "verifica un contrassegno senza connessione, con le sole chiavi pubbliche (uscita 0: valido)",
+            verify_ticket_command,
+            _verify_arguments,
+        ),
+    },
+)
 
 if __name__ == "__main__":
     cli.main()

@@ -1,5 +1,6 @@
 """Periodic jobs of the subscriptions service, declared in one place; each runs once per period across
-replicas (``kit.jobs``)."""
+replicas (``kit.jobs``): the payment's deadline of approved requests (``service.deadlines``), and
+the reminders before a subscription's end and its expiry (``service.lifecycle``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from kit.jobs import Job, JobResult
 from subscriptions.runtime import Runtime
 from subscriptions.service.deadlines import expire_unpaid_requests, send_payment_reminders
+from subscriptions.service.lifecycle import expire_subscriptions, send_expiry_reminders
 
 PAYMENT_REMINDERS = "payment-reminders"
 EXPIRE_UNPAID_REQUESTS = "expire-unpaid-requests"
+EXPIRY_REMINDERS = "subscription-expiry-reminders"
+EXPIRE_SUBSCRIPTIONS = "expire-subscriptions"
 
 
 def build_jobs(rt: Runtime) -> list[Job]:
@@ -23,7 +27,10 @@ def build_jobs(rt: Runtime) -> list[Job]:
         return await expire_unpaid_requests(session, rt, now)
 
     every = timedelta(seconds=rt.settings.payment_jobs_interval_s)
+    lifecycle_every = timedelta(seconds=rt.settings.subscription_jobs_interval_s)
     return [
         Job(PAYMENT_REMINDERS, every=every, run=remind),
         Job(EXPIRE_UNPAID_REQUESTS, every=every, run=expire),
+        Job(EXPIRY_REMINDERS, every=lifecycle_every, run=send_expiry_reminders),
+        Job(EXPIRE_SUBSCRIPTIONS, every=lifecycle_every, run=expire_subscriptions),
     ]

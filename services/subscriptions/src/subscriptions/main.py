@@ -11,10 +11,17 @@ from subscriptions.jobs import build_jobs
 from subscriptions.routes import router
 from subscriptions.runtime import Runtime
 from subscriptions.settings import Settings
+from subscriptions.ticket_keys import TicketKeys
 
 
 def build_runtime(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Runtime:
-    return Runtime(settings=settings, db=db or Database(settings.database_url), clock=clock or SystemClock())
+    clock = clock or SystemClock()
+    return Runtime(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        clock=clock,
+        ticket_keys=TicketKeys(settings, clock),
+    )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:

@@ -32,7 +32,7 @@ from kit.audit import audit_table
 from kit.clock import utcnow
 from kit.models import service_base
 from kit.readmodel import version_column
-from subscriptions.domain.statuses import REQUEST_STATUSES, STORED_SUBSCRIPTION_STATUSES
+from subscriptions.domain.statuses import REQUEST_KINDS, REQUEST_STATUSES, STORED_SUBSCRIPTION_STATUSES
 
 Base = service_base()
 metadata = Base.metadata
@@ -64,7 +64,8 @@ class CitizenCertification(Base, table=True):
 
 
 class CitizenPlate(Base, table=True):
-    """Read model: a citizen's associated plates (from vehicles events); ``active`` is state."""
+    """Read model: a citizen's associated plates (from vehicles events); ``active`` and
+    ``dissociated_at`` are state (a dissociation is final: a new association is a new id)."""
 
     __tablename__ = "citizen_plates"
 
@@ -75,6 +76,7 @@ class CitizenPlate(Base, table=True):
     model: str | None = Field(default=None, max_length=60)
     electric: bool | None = None
     active: bool = True
+    dissociated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
     updated_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )
@@ -120,7 +122,7 @@ class SubscriptionRequest(Base, table=True):
     __tablename__ = "subscription_requests"
     __table_args__ = (
         CheckConstraint(f"status IN {REQUEST_STATUSES}", name="ck_subscription_requests_status"),
-        CheckConstraint("kind IN ('resident', 'electric')", name="ck_subscription_requests_kind"),
+        CheckConstraint(f"kind IN {REQUEST_KINDS}", name="ck_subscription_requests_kind"),
         CheckConstraint("valid_until >= valid_from", name="ck_subscription_requests_period"),
         Index(
             "uq_subscription_requests_open_plate",
@@ -166,18 +168,26 @@ class SubscriptionRequest(Base, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
     expired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
     paid_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+    # A renewal ("Rinnova"): the subscription it continues.
+    renewal_of: uuid.UUID | None = None
 
 
 class Subscription(Base, table=True):
-    """A subscription: what a paid (or free and approved) request became. ``expired`` is not
-    stored: it is an active subscription whose last day has passed."""
+    """A subscription: what a paid (or free and approved) request became, with the serial its
+    ticket prints. It expires the day after its last one (the expiry job stores ``expired``
+    once), or is revoked early (``revoked_at``, ``revoked_reason``); the reminders before its
+    end are recorded once each (``reminded_30_at``, ``reminded_7_at``)."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (
         CheckConstraint(f"status IN {STORED_SUBSCRIPTION_STATUSES}", name="ck_subscriptions_status"),
         CheckConstraint("valid_until >= valid_from", name="ck_subscriptions_period"),
         Index("uq_subscriptions_request_id", "request_id", unique=True),
+        Index("uq_subscriptions_serial", "serial", unique=True),
         Index("ix_subscriptions_user", "user_id", "valid_from"),
+        Index("ix_subscriptions_plate", "plate", "valid_from"),
+        Index("ix_subscriptions_plate_id", "plate_id"),
+        Index("ix_subscriptions_running", "valid_until", postgresql_where=text("status = 'active'")),
         ExcludeConstraint(
             (literal_column("plate"), "="),
             (literal_column("daterange(valid_from, valid_until, '[]')"), "&&"),
@@ -199,8 +209,14 @@ class Subscription(Base, table=True):
     valid_from: date
     valid_until: date
     status: str = Field(default="active", max_length=16)
+    # The ticket's number: CE-2026-000123, yearly and gapless, given on activation.
+    serial: str = Field(max_length=20)
     activated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+    revoked_reason: str | None = Field(default=None, max_length=40)
+    reminded_30_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+    reminded_7_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
 
 
 class SubscriptionPayment(Base, table=True):
@@ -223,3 +239,45 @@ class SubscriptionPayment(Base, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     outcome: str = Field(max_length=16)
     refund_reason: str | None = Field(default=None, max_length=40)
+
+
+class TicketSerialCounter(Base, table=True):
+    """The last ticket serial of each year; its row is locked by the transaction that takes the
+    next one, so serials are consecutive and a rolled-back activation leaves no gap."""
+
+    __tablename__ = "ticket_serial_counters"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_number: int = 0
+
+
+class TicketKey(Base, table=True):
+    """An Ed25519 key that signs tickets, shared by every replica; the private key is stored
+    sealed (AES-GCM, with a key derived from TICKET_KEYS_SECRET). Which key signs and which are
+    published: ``domain.ticket_keys``."""
+
+    __tablename__ = "ticket_keys"
+
+    kid: str = Field(primary_key=True, max_length=16)
+    # The raw public key, base64url (the keys document's "x").
+    public_key: str = Field(max_length=64)
+    private_key_sealed: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    activates_at: datetime = Field(sa_type=DateTime(timezone=True))
+    # Set when the key must stop counting at once (a leak): never published again, and the
+    # tickets it signed are signed anew when downloaded.
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+
+
+class Ticket(Base, table=True):
+    """A subscription's ticket as first issued: the token its QR code carries, kept so that every
+    download prints the same ticket (a new one only when its key was revoked)."""
+
+    __tablename__ = "tickets"
+
+    subscription_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("subscriptions.id"), primary_key=True, nullable=False)
+    )
+    kid: str = Field(sa_column=Column(String(16), ForeignKey("ticket_keys.kid"), nullable=False, index=True))
+    token: str = Field(sa_type=Text)
+    issued_at: datetime = Field(sa_type=DateTime(timezone=True))

@@ -7,8 +7,9 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, text, update
+from sqlalchemy import and_, exists, func, or_, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select, SelectOfScalar
@@ -21,10 +22,14 @@ from subscriptions.models import (
     SubscriptionPayment,
     SubscriptionRequest,
     SubscriptionType,
+    Ticket,
+    TicketSerialCounter,
 )
 
 PENDING = RequestStatus.PENDING.value
 APPROVED = RequestStatus.APPROVED.value
+ACTIVE = SubscriptionStatus.ACTIVE.value
+REVOKED = SubscriptionStatus.REVOKED.value
 OPEN_STATUSES = sorted(status.value for status in OPEN)
 
 
@@ -83,6 +88,10 @@ async def subscription_type(
 
 async def active_types(session: AsyncSession) -> list[SubscriptionType]:
     return list((await session.exec(types(active=True))).all())
+
+
+async def all_types(session: AsyncSession) -> dict[str, SubscriptionType]:
+    return {t.code: t for t in (await session.exec(types())).all()}
 
 
 async def insert_type_if_missing(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -255,3 +264,196 @@ async def payments_of_request(session: AsyncSession, request_id: uuid.UUID) -> l
         .order_by(col(SubscriptionPayment.paid_at), col(SubscriptionPayment.payment_id))
     )
     return list((await session.exec(statement)).all())
+
+
+async def open_requests_of_plates(
+    session: AsyncSession, plate_numbers: list[str]
+) -> list[SubscriptionRequest]:
+    if not plate_numbers:
+        return []
+    statement = (
+        select(SubscriptionRequest)
+        .where(col(SubscriptionRequest.plate).in_(plate_numbers))
+        .where(col(SubscriptionRequest.status).in_(OPEN_STATUSES))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def subscriptions_of_plates(session: AsyncSession, plate_numbers: list[str]) -> list[Subscription]:
+    """The subscriptions of these plates that still count (not revoked), by start."""
+    if not plate_numbers:
+        return []
+    statement = (
+        select(Subscription)
+        .where(col(Subscription.plate).in_(plate_numbers))
+        .where(col(Subscription.status) != REVOKED)
+        .order_by(col(Subscription.valid_from))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def requests_by_id(
+    session: AsyncSession, request_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, SubscriptionRequest]:
+    if not request_ids:
+        return {}
+    statement = select(SubscriptionRequest).where(col(SubscriptionRequest.id).in_(request_ids))
+    return {r.id: r for r in (await session.exec(statement)).all()}
+
+
+# A subscription's life: tickets, reminders, expiry, revocation, enforcement.
+
+
+async def subscription(
+    session: AsyncSession, subscription_id: uuid.UUID, *, for_update: bool = False
+) -> Subscription | None:
+    statement = select(Subscription).where(col(Subscription.id) == subscription_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.exec(statement.execution_options(populate_existing=True))).first()
+
+
+async def subscription_by_serial(session: AsyncSession, serial: str) -> Subscription | None:
+    return (await session.exec(select(Subscription).where(col(Subscription.serial) == serial))).first()
+
+
+async def every_subscription_of_plate(session: AsyncSession, plate_number: str) -> list[Subscription]:
+    """Every subscription of the plate, revoked ones too (enforcement says so), by start."""
+    statement = (
+        select(Subscription)
+        .where(col(Subscription.plate) == plate_number)
+        .order_by(col(Subscription.valid_from), col(Subscription.activated_at))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def allocate_ticket_serial(session: AsyncSession, year: int) -> int:
+    """The next ticket serial of ``year``. The counter's row stays locked until the transaction
+    ends: activations at once take consecutive numbers, and a rolled-back one gives its number
+    back."""
+    table = TicketSerialCounter.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(year=year, last_number=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)
+    )
+    return int((await session.exec(statement)).scalar_one())  # type: ignore[call-overload]
+
+
+async def ticket_of(session: AsyncSession, subscription_id: uuid.UUID) -> Ticket | None:
+    statement = select(Ticket).where(col(Ticket.subscription_id) == subscription_id)
+    return (await session.exec(statement.execution_options(populate_existing=True))).first()
+
+
+async def save_ticket(session: AsyncSession, ticket: Ticket, *, replacing_kid: str | None) -> Ticket:
+    """Store a subscription's ticket: the first one, or one signed anew in place of the ticket of
+    ``replacing_kid`` (a revoked key). Of two downloads at once, the first ticket stored is the
+    one both answer."""
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    values = {
+        "subscription_id": ticket.subscription_id,
+        "kid": ticket.kid,
+        "token": ticket.token,
+        "issued_at": ticket.issued_at,
+    }
+    statement = insert(table).values(**values)
+    if replacing_kid is None:
+        statement = statement.on_conflict_do_nothing(index_elements=["subscription_id"])
+    else:
+        statement = statement.on_conflict_do_update(
+            index_elements=["subscription_id"],
+            set_={"kid": ticket.kid, "token": ticket.token, "issued_at": ticket.issued_at},
+            where=table.c.kid == replacing_kid,
+        )
+    await session.exec(statement)  # type: ignore[call-overload]
+    stored = await ticket_of(session, ticket.subscription_id)
+    assert stored is not None
+    return stored
+
+
+async def kids_of_current_tickets(session: AsyncSession, *, today: date) -> set[str]:
+    """The keys that signed tickets of subscriptions not revoked and not ended before ``today``."""
+    statement = (
+        select(Ticket.kid)
+        .join(Subscription, col(Subscription.id) == col(Ticket.subscription_id))
+        .where(col(Subscription.status) != REVOKED)
+        .where(col(Subscription.valid_until) >= today)
+        .distinct()
+    )
+    return set((await session.exec(statement)).all())
+
+
+async def _update_subscriptions(session: AsyncSession, statement: Any) -> list[Subscription]:
+    result = await session.exec(  # type: ignore[call-overload]
+        statement.returning(Subscription).execution_options(populate_existing=True)
+    )
+    return list(result.scalars().all())
+
+
+def _not_renewed() -> Any:
+    """No subscription of the plate starts, nor does an open request ask to start, the day after
+    the subscription's last one: it has not been renewed (nor is it being)."""
+    following = aliased(Subscription)
+    day_after = col(Subscription.valid_until) + 1
+    return and_(
+        ~exists().where(
+            following.plate == Subscription.plate,
+            following.status != REVOKED,
+            following.valid_from == day_after,
+        ),
+        ~exists().where(
+            col(SubscriptionRequest.plate) == col(Subscription.plate),
+            col(SubscriptionRequest.status).in_(OPEN_STATUSES),
+            col(SubscriptionRequest.valid_from) == day_after,
+        ),
+    )
+
+
+async def remind_ending(
+    session: AsyncSession, *, days_before: int, today: date, now: datetime
+) -> list[Subscription]:
+    """Active subscriptions whose last day is at most ``days_before`` days away, neither renewed
+    nor reminded for this threshold yet: now marked reminded (each once, whichever replica runs
+    the job). The 7-day reminder also marks the 30-day one: a subscription met for the first
+    time within its last week gets one e-mail, not two."""
+    column = {30: "reminded_30_at", 7: "reminded_7_at"}[days_before]
+    values: dict[str, Any] = {column: now}
+    if days_before == 7:
+        values["reminded_30_at"] = func.coalesce(col(Subscription.reminded_30_at), now)
+    return await _update_subscriptions(
+        session,
+        update(Subscription)
+        .where(col(Subscription.status) == ACTIVE)
+        .where(getattr(Subscription, column).is_(None))
+        .where(col(Subscription.valid_until) >= today)
+        .where(col(Subscription.valid_until) <= today + timedelta(days=days_before))
+        .where(_not_renewed())
+        .values(**values),
+    )
+
+
+async def expire_ended(session: AsyncSession, *, today: date, now: datetime) -> list[Subscription]:
+    """Active subscriptions whose last day has passed: now expired (each once)."""
+    return await _update_subscriptions(
+        session,
+        update(Subscription)
+        .where(col(Subscription.status) == ACTIVE)
+        .where(col(Subscription.valid_until) < today)
+        .values(status=SubscriptionStatus.EXPIRED.value, expired_at=now),
+    )
+
+
+async def revoke_of_plate(
+    session: AsyncSession, plate_id: uuid.UUID, *, from_day: date, at: datetime, reason: str
+) -> list[Subscription]:
+    """The active subscriptions of a plate association that still cover ``from_day`` or start
+    later: now revoked (each once: a revoked one is not active)."""
+    return await _update_subscriptions(
+        session,
+        update(Subscription)
+        .where(col(Subscription.plate_id) == plate_id)
+        .where(col(Subscription.status) == ACTIVE)
+        .where(col(Subscription.valid_until) >= from_day)
+        .values(status=REVOKED, revoked_at=at, revoked_reason=reason),
+    )

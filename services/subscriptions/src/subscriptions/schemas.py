@@ -16,7 +16,7 @@ from kit.audit import AuditEntry
 
 RequestStatus = Literal["pending", "approved", "rejected", "paid", "expired_unpaid", "refund_due"]
 SubscriptionStatus = Literal["active", "expired", "revoked"]
-RequestKind = Literal["resident", "electric"]
+RequestKind = Literal["resident", "electric", "renewal"]
 CodeText = Annotated[str, Field(max_length=100)]
 
 
@@ -130,6 +130,8 @@ class SubscriptionRequest(BaseModel):
     valid_until: date
     paid_at: datetime | None
     subscription_id: uuid.UUID | None
+    # A renewal ("Rinnova"): the subscription it continues.
+    renewal_of: uuid.UUID | None
 
 
 class AdminRequestSummary(SubscriptionRequest):
@@ -240,3 +242,102 @@ class Subscription(BaseModel):
     # What was paid for it (its request's amount, VAT included): 0 for a free one, which has
     # no payment and so no receipt.
     amount_cents: int
+    # The ticket's number (CE-2026-000123).
+    serial: str
+    # Revoked: from which day (Europe/Rome) and why (Italian).
+    revoked_on: date | None
+    revoked_reason: str | None
+    # The ticket can be downloaded: neither revoked nor ended.
+    ticket_available: bool
+    # "Rinnova" may be sent now; it opens (or opened) on ``renewal_opens_on``.
+    renewal_available: bool
+    renewal_opens_on: date
+
+
+# Renewal.
+
+
+class Reason(BaseModel):
+    """Why something may not be done: a stable code and what the citizen reads (Italian)."""
+
+    code: str
+    message: str
+
+
+class RenewalPrefill(BaseModel):
+    certification_id: uuid.UUID | None
+    plate_id: uuid.UUID
+    subscription_type_code: str
+
+
+class PeriodOut(BaseModel):
+    valid_from: date
+    valid_until: date
+
+
+class RenewalOffer(BaseModel):
+    """What "Rinnova" would send for a subscription, and whether it may be sent now."""
+
+    subscription_id: uuid.UUID
+    available: bool
+    opens_on: date
+    reason_if_not: Reason | None
+    prefill: RenewalPrefill
+    period: PeriodOut
+    amount_cents: int
+    amount_label: str
+
+
+# Enforcement.
+
+
+class TokenVerification(_Body):
+    """The text of a ticket's QR code."""
+
+    token: str = Field(max_length=2000)
+
+
+EnforcementOutcome = Literal["valid", "not_yet_valid", "expired", "revoked", "not_found", "invalid"]
+
+
+class EnforcementSubscription(BaseModel):
+    """The subscription a check found, as an enforcement officer needs it."""
+
+    id: uuid.UUID
+    serial: str
+    plate: str
+    sector_code: str
+    sector_name: str
+    subscription_type_code: str
+    subscription_type_name: str
+    valid_from: date
+    valid_until: date
+    status: SubscriptionStatus
+    status_label: str
+    revoked_on: date | None
+    revoked_reason: str | None
+
+
+class TicketFacts(BaseModel):
+    """What a verified ticket's token states (signed: it cannot have been altered)."""
+
+    kid: str
+    serial: str
+    plate: str
+    sector_code: str
+    valid_from: date
+    valid_until: date
+    issued_at: datetime
+
+
+class EnforcementCheck(BaseModel):
+    """Whether a plate (or a ticket) is covered today by a valid subscription, in which sector
+    and until when; a revoked or expired one says so."""
+
+    checked_on: date
+    plate: str | None
+    valid: bool
+    outcome: EnforcementOutcome
+    outcome_label: str
+    subscription: EnforcementSubscription | None
+    ticket: TicketFacts | None

@@ -145,6 +145,11 @@ def request_not_found() -> NotFound:
     return NotFound("subscription_request_not_found", "Richiesta di abbonamento non trovata.")
 
 
+def subscription_not_found() -> NotFound:
+    # Also what a citizen gets for another citizen's subscription: never say it exists.
+    return NotFound("subscription_not_found", "Abbonamento non trovato.")
+
+
 def subscription_already_active() -> Conflict:
     return Conflict("subscription_already_active", "L'abbonamento di questa richiesta è già attivo.")
 

@@ -40,6 +40,18 @@ _REQUEST_LABELS = {
 }
 
 OPEN = frozenset({RequestStatus.PENDING, RequestStatus.APPROVED})
+
+
+class RequestKind(StrEnum):
+    """How a request was sent: "Nuova Richiesta", "Auto Elettriche", or "Rinnova" (a
+    subscription's renewal, prefilled from it)."""
+
+    RESIDENT = "resident"
+    ELECTRIC = "electric"
+    RENEWAL = "renewal"
+
+
+REQUEST_KINDS = tuple(k.value for k in RequestKind)
 REQUEST_STATUSES = tuple(s.value for s in RequestStatus)
 
 
@@ -54,21 +66,27 @@ def request_status_label(status: str, amount_cents: int | None = None) -> str:
 
 
 class SubscriptionStatus(StrEnum):
-    """What a subscription shows. Only ``active`` and ``revoked`` are stored: ``expired`` is an
-    active subscription whose last day has passed (in Caserta)."""
+    """What a subscription shows. ``expired`` is stored by the expiry job (``service.lifecycle``)
+    the day after the last one; until that job has run, an active subscription whose last day
+    has passed (in Caserta) shows as expired all the same. ``revoked``: ended early (its plate
+    was dissociated), from ``revoked_at``."""
 
     ACTIVE = "active"
     EXPIRED = "expired"
     REVOKED = "revoked"
 
 
-STORED_SUBSCRIPTION_STATUSES = (SubscriptionStatus.ACTIVE.value, SubscriptionStatus.REVOKED.value)
+STORED_SUBSCRIPTION_STATUSES = tuple(s.value for s in SubscriptionStatus)
+
+# Why a subscription was revoked (stable codes, stored) and what its citizen reads.
+PLATE_DISSOCIATED = "plate_dissociated"
+REVOCATION_REASONS = {PLATE_DISSOCIATED: "La targa non è più associata al profilo del titolare."}
 
 
 def subscription_status(stored: str, valid_until: date, today: date) -> SubscriptionStatus:
     if stored == SubscriptionStatus.REVOKED:
         return SubscriptionStatus.REVOKED
-    if today > valid_until:
+    if stored == SubscriptionStatus.EXPIRED or today > valid_until:
         return SubscriptionStatus.EXPIRED
     return SubscriptionStatus.ACTIVE
 

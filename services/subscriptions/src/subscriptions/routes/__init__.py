@@ -3,8 +3,17 @@ resource; each route is one call to a use case in ``subscriptions.service``."""
 
 from fastapi import APIRouter
 
-from subscriptions.routes import admin_types, options, requests, review, subscriptions, types
+from subscriptions.routes import (
+    admin_types,
+    enforcement,
+    options,
+    requests,
+    review,
+    subscriptions,
+    ticket_keys,
+    types,
+)
 
 router = APIRouter()
-for module in (types, options, requests, subscriptions, review, admin_types):
+for module in (types, options, requests, subscriptions, review, enforcement, admin_types, ticket_keys):
     router.include_router(module.router)

@@ -32,13 +32,14 @@ from subscriptions.domain.eligibility import (
     type_errors,
 )
 from subscriptions.domain.periods import Period, local_date, requested_period
+from subscriptions.domain.statuses import RequestKind
 from subscriptions.models import CitizenPlate, SubscriptionRequest, SubscriptionType
 from subscriptions.runtime import Runtime
 from subscriptions.service import trail
 from subscriptions.service.views import request_view, type_view
 
-RESIDENT = "resident"
-ELECTRIC = "electric"
+RESIDENT = RequestKind.RESIDENT.value
+ELECTRIC = RequestKind.ELECTRIC.value
 
 
 async def options(session: AsyncSession, rt: Runtime, user_id: uuid.UUID) -> schemas.RequestOptions:
@@ -193,6 +194,34 @@ async def _send(
     )
     if any(Period(s.valid_from, s.valid_until).overlaps(period) for s in subscriptions):
         raise errors.plate_has_subscription(period.label)
+    return await create(
+        session,
+        citizen,
+        kind=kind,
+        certification_id=certification_id,
+        plate=plate,
+        subscription_type=subscription_type,
+        sector=sector,
+        period=period,
+        now=now,
+    )
+
+
+async def create(
+    session: AsyncSession,
+    citizen: Principal,
+    *,
+    kind: str,
+    certification_id: uuid.UUID | None,
+    plate: CitizenPlate,
+    subscription_type: SubscriptionType,
+    sector: Sector,
+    period: Period,
+    now: datetime,
+    renewal_of: uuid.UUID | None = None,
+) -> schemas.SubscriptionRequest:
+    """Write a request the rules allowed (the caller holds the plate's lock and checked its open
+    request and subscriptions), its trail and ``SubscriptionRequestSubmitted``."""
     request = SubscriptionRequest(
         user_id=citizen.user_id,
         kind=kind,
@@ -210,6 +239,7 @@ async def _send(
         valid_until=period.valid_until,
         description=description(subscription_type.name, sector.code, plate.plate, period),
         submitted_at=now,
+        renewal_of=renewal_of,
     )
     session.add(request)
     await flush_unique(session, {errors.OPEN_REQUEST_INDEX: errors.plate_has_open_request})
@@ -219,7 +249,11 @@ async def _send(
         "submitted",
         actor=citizen,
         at=now,
-        details={"plate": plate.plate, "subscription_type_code": subscription_type.code},
+        details={
+            "plate": plate.plate,
+            "subscription_type_code": subscription_type.code,
+            **({"renewal_of": str(renewal_of)} if renewal_of else {}),
+        },
     )
     await emit(
         session,

@@ -1,5 +1,6 @@
 """Subscriptions: activating the one a request asked for (on payment, or on approval when it is
-free), and the citizen's list of them ("Abbonamenti Associati")."""
+free), with its ticket's serial, and the citizen's list of them ("Abbonamenti Associati"), each
+saying whether its ticket and its renewal are available."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from kit.uow import flush_unique
 from subscriptions import repository, schemas
 from subscriptions.domain import errors
 from subscriptions.domain.periods import Period, local_date
+from subscriptions.domain.tickets import ticket_serial
 from subscriptions.models import Subscription, SubscriptionRequest
 from subscriptions.runtime import Runtime
+from subscriptions.service import lifecycle
+from subscriptions.service.renewals import renewals_of
 from subscriptions.service.views import subscription_view
 
 
@@ -24,8 +28,16 @@ async def own(
     session: AsyncSession, rt: Runtime, user_id: uuid.UUID, page: PageRequest
 ) -> Page[schemas.Subscription]:
     today = local_date(rt.clock.now())
-    return await paginate(
-        session, repository.subscriptions_of(user_id), page, lambda row: subscription_view(*row, today=today)
+    rows = await paginate(session, repository.subscriptions_of(user_id), page, lambda row: row)
+    renewals = await renewals_of(session, rt, user_id, [row[0] for row in rows.items], today)
+    return Page[schemas.Subscription](
+        items=[
+            subscription_view(subscription, amount, today=today, renewal=renewals[subscription.id])
+            for subscription, amount in rows.items
+        ],
+        total=rows.total,
+        limit=rows.limit,
+        offset=rows.offset,
     )
 
 
@@ -43,22 +55,28 @@ async def activate(session: AsyncSession, request: SubscriptionRequest, *, at: d
     """The subscription of ``request`` for its period, or ``Conflict`` when the plate already has
     one overlapping it. The caller holds the plate's lock (``repository.lock_plate``), so the
     check reads every committed subscription of the plate; the exclusion constraint stands
-    behind it. Written in a savepoint: a refusal leaves the caller's transaction usable."""
+    behind it. Written in a savepoint: a refusal leaves the caller's transaction usable.
+
+    Its ticket's serial is the next of the activation's year (Europe/Rome). A plate already
+    dissociated when the activation is recorded (the events crossed) has its subscription
+    revoked at once, from the dissociation's day, as if it had been active before."""
     period = await ensure_period_free(session, request)
-    subscription = Subscription(
-        request_id=request.id,
-        user_id=request.user_id,
-        plate_id=request.plate_id,
-        plate=request.plate,
-        sector_code=request.sector_code,
-        sector_name=request.sector_name,
-        subscription_type_code=request.subscription_type_code,
-        subscription_type_name=request.subscription_type_name,
-        valid_from=request.valid_from,
-        valid_until=request.valid_until,
-        activated_at=at,
-    )
     async with session.begin_nested():
+        year = local_date(at).year
+        subscription = Subscription(
+            serial=ticket_serial(year, await repository.allocate_ticket_serial(session, year)),
+            request_id=request.id,
+            user_id=request.user_id,
+            plate_id=request.plate_id,
+            plate=request.plate,
+            sector_code=request.sector_code,
+            sector_name=request.sector_name,
+            subscription_type_code=request.subscription_type_code,
+            subscription_type_name=request.subscription_type_name,
+            valid_from=request.valid_from,
+            valid_until=request.valid_until,
+            activated_at=at,
+        )
         session.add(subscription)
         await flush_unique(
             session,
@@ -79,4 +97,9 @@ async def activate(session: AsyncSession, request: SubscriptionRequest, *, at: d
             valid_until=request.valid_until,
         ),
     )
+    plate = await repository.plate(session, request.plate_id)
+    if plate is not None and not plate.active and plate.dissociated_at is not None:
+        await lifecycle.revoke_for_dissociated_plate(
+            session, plate.plate_id, dissociated_at=plate.dissociated_at, now=at
+        )
     return subscription

@@ -9,7 +9,15 @@ from typing import Any
 from subscriptions import schemas
 from subscriptions.domain.eligibility import is_valid_certification
 from subscriptions.domain.money import CURRENCY, format_euro, split_gross
-from subscriptions.domain.statuses import request_status_label, subscription_status, subscription_status_label
+from subscriptions.domain.periods import local_date
+from subscriptions.domain.renewals import Renewal
+from subscriptions.domain.statuses import (
+    REVOCATION_REASONS,
+    SubscriptionStatus,
+    request_status_label,
+    subscription_status,
+    subscription_status_label,
+)
 from subscriptions.models import (
     CitizenCertification,
     CitizenPlate,
@@ -78,6 +86,7 @@ def request_fields(request: SubscriptionRequest, subscription_id: uuid.UUID | No
         "valid_until": request.valid_until,
         "paid_at": request.paid_at,
         "subscription_id": subscription_id,
+        "renewal_of": request.renewal_of,
     }
 
 
@@ -135,8 +144,19 @@ def payment_view(payment: SubscriptionPayment) -> schemas.Payment:
     )
 
 
-def subscription_view(subscription: Subscription, amount_cents: int, *, today: date) -> schemas.Subscription:
+def revocation(subscription: Subscription) -> tuple[date | None, str | None]:
+    """The day a revoked subscription stopped counting (Europe/Rome) and why, in Italian."""
+    if subscription.status != SubscriptionStatus.REVOKED or subscription.revoked_at is None:
+        return None, None
+    reason = REVOCATION_REASONS.get(subscription.revoked_reason or "", "Revocato dal Comune.")
+    return local_date(subscription.revoked_at), reason
+
+
+def subscription_view(
+    subscription: Subscription, amount_cents: int, *, today: date, renewal: Renewal
+) -> schemas.Subscription:
     status = subscription_status(subscription.status, subscription.valid_until, today)
+    revoked_on, revoked_reason = revocation(subscription)
     return schemas.Subscription(
         id=subscription.id,
         request_id=subscription.request_id,
@@ -152,4 +172,10 @@ def subscription_view(subscription: Subscription, amount_cents: int, *, today: d
         status_label=subscription_status_label(status, subscription.valid_from, today),
         activated_at=subscription.activated_at,
         amount_cents=amount_cents,
+        serial=subscription.serial,
+        revoked_on=revoked_on,
+        revoked_reason=revoked_reason,
+        ticket_available=status is SubscriptionStatus.ACTIVE,
+        renewal_available=renewal.available,
+        renewal_opens_on=renewal.opens_on,
     )
