@@ -580,7 +580,8 @@ def test_compose_postgres_creates_one_database_per_service(compose: dict[str, An
 def test_compose_secrets_have_only_marked_development_defaults(compose: dict[str, Any]) -> None:
     text = (DEPLOY / "compose.yaml").read_text()
     variables = ("POSTGRES_PASSWORD", "PARKING_DB_PASSWORD", "RABBITMQ_PASSWORD")
-    for variable in (*variables, "IDENTITY_SECRET_KEY", "SESSION_SECRET"):
+    secrets = ("IDENTITY_SECRET_KEY", "SESSION_SECRET", "SUBSCRIPTIONS_TICKET_KEYS_SECRET")
+    for variable in (*variables, *secrets, "BILLING_PROVIDER_NOTIFICATION_SECRET"):
         defaults = set(re.findall(rf"\$\{{{variable}:-([^}}]+)\}}", text))
         assert len(defaults) == 1, variable
         assert "dev-only" in defaults.pop(), variable
