@@ -21,7 +21,8 @@ from subscriptions.main import build_runtime
 from subscriptions.models import Subscription
 
 PERIOD = timedelta(hours=1)
-EXPIRING = "subscriptions.subscription.expiring.v1"
+EXPIRING = "subscriptions.subscription.expiring.v2"
+REVOKED = "subscriptions.subscription.revoked.v1"
 EXPIRED = "subscriptions.subscription.expired.v1"
 
 
@@ -78,6 +79,9 @@ async def test_reminders_30_and_7_days_before_and_the_expiry_happen_once_each_ac
             "user_id": str(citizen.user_id),
             "plate": reminder["plate"],
             "valid_until": end.isoformat(),
+            "days_left": 30,
+            "sector_code": "S1",
+            "renewal_opens_on": (end - timedelta(days=30)).isoformat(),
         }
         assert (await _stored(subs, subscription_id)).reminded_30_at is not None
         assert await run_both() == 0  # same period: nobody runs again
@@ -93,7 +97,7 @@ async def test_reminders_30_and_7_days_before_and_the_expiry_happen_once_each_ac
         await run_both()
         clock.advance(PERIOD)
         await run_both()
-        assert len(await expiring()) == 2
+        assert [r["days_left"] for r in await expiring()] == [30, 7]
         assert (await _stored(subs, subscription_id)).reminded_7_at is not None
 
         # The last day: still active; the day after: expired, once.
@@ -205,13 +209,16 @@ async def test_a_dissociated_plates_subscriptions_are_revoked_once_whatever_the_
             dissociated_at,
             "plate_dissociated",
         )
-        (told,) = await subs.payloads(EXPIRED, subscription_id=str(subscription_id))
+        (told,) = await subs.payloads(REVOKED, subscription_id=str(subscription_id))
         assert told == {
             "subscription_id": str(subscription_id),
             "user_id": str(citizen.user_id),
             "plate": plate,
-            "expired_on": local_date(dissociated_at).isoformat(),
+            "revoked_on": local_date(dissociated_at).isoformat(),
+            "reason_code": "plate_dissociated",
+            "reason": "La targa non è più associata al profilo del titolare.",
         }
+        assert await subs.payloads(EXPIRED, subscription_id=str(subscription_id)) == []
         listed = await subs.my_subscription(citizen, id=str(subscription_id))
         assert (listed["status"], listed["revoked_on"], listed["ticket_available"]) == (
             "revoked",
@@ -220,7 +227,7 @@ async def test_a_dissociated_plates_subscriptions_are_revoked_once_whatever_the_
         )
     # What had ended before the dissociation stays as it was.
     assert (await _stored(subs, past)).status == "active"
-    assert await subs.payloads(EXPIRED, subscription_id=str(past)) == []
+    assert await subs.payloads(REVOKED, subscription_id=str(past)) == []
     # Operators read it in the request's trail.
     detail = (
         await subs.client.get(subs.url(f"/admin/requests/{request['id']}"), headers=subs.operator())

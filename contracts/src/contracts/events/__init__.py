@@ -22,9 +22,11 @@ from contracts.events.subscriptions import (
     SubscriptionActivated,
     SubscriptionExpired,
     SubscriptionExpiring,
+    SubscriptionExpiringV2,
     SubscriptionRequestApproved,
     SubscriptionRequestRejected,
     SubscriptionRequestSubmitted,
+    SubscriptionRevoked,
     UnpaidRequestExpired,
 )
 from contracts.events.vehicles import (

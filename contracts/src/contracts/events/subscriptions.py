@@ -89,3 +89,25 @@ class PaymentReminderDue(_Subscriptions):
     amount_cents: int
     currency: str = "EUR"
     pay_by: date
+
+
+class SubscriptionExpiringV2(SubscriptionExpiring):
+    """v2 says which reminder this is (30 or 7 days before the end) and the renewal's opening."""
+
+    type = "subscriptions.subscription.expiring"
+    version = 2
+    days_left: int
+    sector_code: str
+    renewal_opens_on: date
+
+
+class SubscriptionRevoked(_Subscriptions):
+    """A subscription ended before its term (its plate was dissociated, an operator revoked it)."""
+
+    type = "subscriptions.subscription.revoked"
+    subscription_id: uuid.UUID
+    user_id: uuid.UUID
+    plate: str
+    revoked_on: date
+    reason_code: str
+    reason: str

@@ -26,11 +26,14 @@ def build_jobs(rt: Runtime) -> list[Job]:
     async def expire(session: AsyncSession, now: datetime) -> JobResult:
         return await expire_unpaid_requests(session, rt, now)
 
+    async def remind_ending(session: AsyncSession, now: datetime) -> JobResult:
+        return await send_expiry_reminders(session, now, window_days=rt.settings.renewal_window_days)
+
     every = timedelta(seconds=rt.settings.payment_jobs_interval_s)
     lifecycle_every = timedelta(seconds=rt.settings.subscription_jobs_interval_s)
     return [
         Job(PAYMENT_REMINDERS, every=every, run=remind),
         Job(EXPIRE_UNPAID_REQUESTS, every=every, run=expire),
-        Job(EXPIRY_REMINDERS, every=lifecycle_every, run=send_expiry_reminders),
+        Job(EXPIRY_REMINDERS, every=lifecycle_every, run=remind_ending),
         Job(EXPIRE_SUBSCRIPTIONS, every=lifecycle_every, run=expire_subscriptions),
     ]

@@ -2,15 +2,14 @@
 and its revocation when its plate leaves the citizen's profile.
 
 - Reminders: 30 and 7 days before the last day, once each (``reminded_30_at``,
-  ``reminded_7_at``), ``SubscriptionExpiring`` for notifications to mail with the renewal link;
+  ``reminded_7_at``), ``SubscriptionExpiring`` v2 for notifications to mail with the renewal link;
   none for a subscription already renewed (or whose renewal is in progress); a subscription met
   first within its last week gets the 7-day one only.
 - Expiry: the day after its last one, once: status ``expired``, ``SubscriptionExpired`` with
   ``expired_on`` the first day it no longer covers (as certification says of its own).
 - Plate dissociated: the association's subscriptions that cover the dissociation day or start
   later are revoked from that day (``revoked_at`` the dissociation, ``revoked_reason``
-  ``plate_dissociated``), once; ``SubscriptionExpired`` with ``expired_on`` that day tells
-  notifications (until a ``SubscriptionRevoked`` event exists). Whatever the order the events
+  ``plate_dissociated``), once; ``SubscriptionRevoked`` tells notifications. Whatever the order the events
   arrive in: a subscription activated after its plate's dissociation was recorded is revoked
   on activation, from the same day.
 - Certification expired: nothing changes for the subscriptions it carried (the citizen paid for
@@ -30,12 +29,13 @@ from datetime import datetime, timedelta
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.events import SubscriptionExpired, SubscriptionExpiring
+from contracts.events import SubscriptionExpired, SubscriptionExpiringV2, SubscriptionRevoked
 from kit.jobs import JobResult
 from kit.outbox import emit
 from subscriptions import repository
 from subscriptions.domain.periods import local_date
-from subscriptions.domain.statuses import PLATE_DISSOCIATED
+from subscriptions.domain.renewals import opens_on
+from subscriptions.domain.statuses import PLATE_DISSOCIATED, REVOCATION_REASONS
 from subscriptions.models import Subscription
 from subscriptions.service import trail
 
@@ -44,7 +44,7 @@ log = structlog.get_logger(__name__)
 REMINDER_DAYS = (7, 30)  # the 7-day one first: it also settles the 30-day one
 
 
-async def send_expiry_reminders(session: AsyncSession, now: datetime) -> JobResult:
+async def send_expiry_reminders(session: AsyncSession, now: datetime, *, window_days: int) -> JobResult:
     today = local_date(now)
     counts: dict[str, int] = {}
     for days in REMINDER_DAYS:
@@ -52,11 +52,14 @@ async def send_expiry_reminders(session: AsyncSession, now: datetime) -> JobResu
         for subscription in reminded:
             await emit(
                 session,
-                SubscriptionExpiring(
+                SubscriptionExpiringV2(
                     subscription_id=subscription.id,
                     user_id=subscription.user_id,
                     plate=subscription.plate,
                     valid_until=subscription.valid_until,
+                    days_left=days,
+                    sector_code=subscription.sector_code,
+                    renewal_opens_on=opens_on(subscription.valid_until, window_days),
                 ),
             )
         counts[f"reminded_{days}"] = len(reminded)
@@ -105,11 +108,13 @@ async def revoke_for_dissociated_plate(
         )
         await emit(
             session,
-            SubscriptionExpired(
+            SubscriptionRevoked(
                 subscription_id=subscription.id,
                 user_id=subscription.user_id,
                 plate=subscription.plate,
-                expired_on=day,
+                revoked_on=day,
+                reason_code=PLATE_DISSOCIATED,
+                reason=REVOCATION_REASONS[PLATE_DISSOCIATED],
             ),
         )
     return revoked
