@@ -10,18 +10,13 @@ replica before this process signs with the new key.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.jwk import ECKey
 from sqlalchemy import text, update
@@ -34,6 +29,7 @@ from identity.settings import Settings
 from kit.clock import Clock, SystemClock
 from kit.db import Database
 from kit.errors import Unavailable
+from kit.keys import KeySealer
 from kit.uow import unit_of_work
 
 log = structlog.get_logger(__name__)
@@ -52,25 +48,6 @@ class SigningUnavailable(Unavailable):
         )
 
 
-class _KeyCipher:
-    """AES-GCM with a key derived from SECRET_KEY; the kid is bound as associated data."""
-
-    def __init__(self, secret: bytes) -> None:
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"parkingcaserta identity signing keys v1"
-        ).derive(secret)
-        self._aead = AESGCM(key)
-
-    def seal(self, kid: str, jwk: dict[str, Any]) -> str:
-        nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, json.dumps(jwk).encode(), kid.encode())
-        return base64.b64encode(nonce + sealed).decode()
-
-    def open(self, kid: str, sealed: str) -> dict[str, Any]:
-        raw = base64.b64decode(sealed)
-        return json.loads(self._aead.decrypt(raw[:12], raw[12:], kid.encode()))
-
-
 def _schedule(rows: list[SigningKey]) -> list[ScheduledKey]:
     return [ScheduledKey(r.kid, r.activates_at) for r in rows]
 
@@ -79,7 +56,7 @@ class SigningKeys:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self._cipher = _KeyCipher(settings.secret_bytes)
+        self._cipher = KeySealer(settings.secret_bytes, "parkingcaserta identity signing keys v1")
         self._rows: list[SigningKey] = []
         self._private: dict[str, ECKey] = {}
         self._lock = asyncio.Lock()
@@ -112,7 +89,9 @@ class SigningKeys:
 
     def _open(self, row: SigningKey) -> None:
         try:
-            self._private[row.kid] = ECKey.import_key(self._cipher.open(row.kid, row.private_jwk_encrypted))
+            self._private[row.kid] = ECKey.import_key(
+                json.loads(self._cipher.open(row.kid, row.private_jwk_encrypted))
+            )
         except (InvalidTag, ValueError) as exc:
             # Another SECRET_KEY encrypted it: this replica is misconfigured, or the secret
             # was changed (then `rotate-signing-key --immediately` replaces the keys).
@@ -125,7 +104,7 @@ class SigningKeys:
             kid=kid,
             algorithm=ALGORITHM,
             public_jwk=key.as_dict(private=False),
-            private_jwk_encrypted=self._cipher.seal(kid, key.as_dict(private=True)),
+            private_jwk_encrypted=self._cipher.seal(kid, json.dumps(key.as_dict(private=True)).encode()),
             activates_at=activates_at,
         )
         session.add(row)

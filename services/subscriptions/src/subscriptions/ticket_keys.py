@@ -12,18 +12,13 @@ committed before anything signs with the new key. Which key signs and which are 
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import text, update
 from sqlmodel import col, select
@@ -32,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from kit.clock import Clock, SystemClock
 from kit.db import Database
 from kit.errors import Unavailable
+from kit.keys import KeySealer
 from kit.uow import unit_of_work
 from subscriptions import repository
 from subscriptions.domain.periods import local_date
@@ -56,21 +52,6 @@ class TicketSigningUnavailable(Unavailable):
         )
 
 
-class _KeyCipher:
-    def __init__(self, secret: bytes) -> None:
-        info = b"parkingcaserta subscriptions ticket keys v1"
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
-        self._aead = AESGCM(key)
-
-    def seal(self, kid: str, raw: bytes) -> str:
-        nonce = os.urandom(12)
-        return base64.b64encode(nonce + self._aead.encrypt(nonce, raw, kid.encode())).decode()
-
-    def open(self, kid: str, sealed: str) -> bytes:
-        raw = base64.b64decode(sealed)
-        return self._aead.decrypt(raw[:12], raw[12:], kid.encode())
-
-
 def _schedule(rows: list[TicketKey]) -> list[ScheduledKey]:
     return [ScheduledKey(r.kid, r.activates_at) for r in rows]
 
@@ -79,7 +60,10 @@ class TicketKeys:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self._cipher = _KeyCipher(settings.ticket_keys_secret.get_secret_value().encode())
+        self._cipher = KeySealer(
+            settings.ticket_keys_secret.get_secret_value().encode(),
+            "parkingcaserta subscriptions ticket keys v1",
+        )
         self._private: dict[str, Ed25519PrivateKey] = {}
         self._lock = asyncio.Lock()
 
