@@ -1,5 +1,5 @@
-"""The e-mails about a citizen's account (Fasi 5–12: certifications, plates, subscription
-requests, payments), without database, broker or SMTP."""
+"""The e-mails about a citizen's account (Fasi 5–14: certifications, plates, subscription
+requests, payments, invoices, the end of a subscription), without database, broker or SMTP."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import html
 import re
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from markupsafe import escape
 
+from notifications.domain.attachments import PDF
 from notifications.domain.emails import Composer, Email, Recipient, day, day_time, euro
 from notifications.domain.messages import MessageKind
 
@@ -19,6 +21,9 @@ FOOTER = "Comune di Caserta – Piazza Vanvitelli 1, 81100 Caserta"
 composer = Composer(PORTAL)
 MARIO = Recipient(uuid.uuid4(), " mario.rossi@example.it ", "Mario", "Rossi")
 HOSTILE = '<script>alert("x")</script> & <b>Ufficio</b>'
+# When the expiry reminder was decided: 24 January 2027, 10:00 in Caserta, 7 days before the
+# last day of the subscription of ``account_event("subscription_expiring", …)``.
+REMINDED = datetime(2027, 1, 24, 9, tzinfo=UTC)
 
 # Every kind about an account: its subject (after the common prefix) and the dashboard section.
 ACCOUNT_EMAILS = {
@@ -40,12 +45,20 @@ ACCOUNT_EMAILS = {
     ),
     MessageKind.PAYMENT_COMPLETED: ("Pagamento ricevuto", "abbonamenti"),
     MessageKind.SUBSCRIPTION_ACTIVATED: ("Abbonamento attivo", "abbonamenti"),
+    MessageKind.INVOICE_ISSUED: ("Fattura n. 2027/000012 emessa", "abbonamenti"),
+    MessageKind.SUBSCRIPTION_EXPIRING: ("Il tuo abbonamento scade il 31/01/2027", "abbonamenti"),
+    MessageKind.SUBSCRIPTION_EXPIRED: ("Abbonamento scaduto", "abbonamenti"),
+    MessageKind.SUBSCRIPTION_REVOKED: ("Abbonamento revocato", "abbonamenti"),
 }
 
 
-def compose(account_event, kind: str, **overrides) -> Email:  # noqa: ANN001, ANN003
-    """The e-mail of ``kind`` to Mario; the composer's method is named as the kind."""
-    return getattr(composer, kind)(account_event(kind, MARIO.user_id, **overrides), MARIO)
+def compose(account_event, kind: str, *, version: int | None = None, **overrides: Any) -> Email:  # noqa: ANN001
+    """The e-mail of ``kind`` to Mario; the composer's method is named as the kind (the expiry
+    reminder also takes when it was decided: ``REMINDED``)."""
+    event = account_event(kind, MARIO.user_id, version=version, **overrides)
+    if kind == MessageKind.SUBSCRIPTION_EXPIRING:
+        return composer.subscription_expiring(event, MARIO, REMINDED)
+    return getattr(composer, kind)(event, MARIO)
 
 
 def both(email: Email) -> tuple[str, str]:
@@ -252,12 +265,14 @@ def test_a_subscription_valid_in_every_sector_says_so_in_words(account_event) ->
 )
 def test_amounts_are_italian_euro_from_integer_cents(account_event, cents: int, shown: str) -> None:  # noqa: ANN001
     assert euro(cents) == shown
-    for kind in ("subscription_approved", "payment_reminder", "payment_completed"):
+    for kind in ("subscription_approved", "payment_reminder", "payment_completed", "invoice_issued"):
         for part in both(compose(account_event, kind, amount_cents=cents)):
             assert shown in part, kind
 
 
-@pytest.mark.parametrize("kind", ["subscription_approved", "payment_reminder", "payment_completed"])
+@pytest.mark.parametrize(
+    "kind", ["subscription_approved", "payment_reminder", "payment_completed", "invoice_issued"]
+)
 def test_an_amount_in_another_currency_is_refused_rather_than_shown_as_euro(account_event, kind: str) -> None:  # noqa: ANN001
     with pytest.raises(ValueError):
         compose(account_event, kind, currency="USD")
@@ -272,7 +287,10 @@ def test_days_and_times_are_those_of_caserta() -> None:
     assert day_time(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == "25/10/2026 02:30"  # winter time again
 
 
-@pytest.mark.parametrize("kind", ["certification_rejected", "plate_rejected", "subscription_rejected"])
+REASONED_KINDS = ["certification_rejected", "plate_rejected", "subscription_rejected", "subscription_revoked"]
+
+
+@pytest.mark.parametrize("kind", REASONED_KINDS)
 def test_a_reason_is_escaped_in_html_and_verbatim_in_text(account_event, kind: str) -> None:  # noqa: ANN001
     email = compose(account_event, kind, reason=HOSTILE)
     assert "<script>" not in email.html and "<b>Ufficio" not in email.html
@@ -280,7 +298,7 @@ def test_a_reason_is_escaped_in_html_and_verbatim_in_text(account_event, kind: s
     assert HOSTILE in email.text
 
 
-@pytest.mark.parametrize("kind", ["certification_rejected", "plate_rejected", "subscription_rejected"])
+@pytest.mark.parametrize("kind", REASONED_KINDS)
 def test_a_reason_on_several_lines_keeps_its_lines(account_event, kind: str) -> None:  # noqa: ANN001
     email = compose(account_event, kind, reason="Primo motivo.\nSecondo motivo.")
     assert "    Primo motivo.\n    Secondo motivo.\n" in email.text
@@ -291,3 +309,161 @@ def test_what_the_citizen_typed_about_the_vehicle_is_escaped(account_event) -> N
     email = compose(account_event, "plate_approved", make="<img src=x onerror=alert(1)>", model="Panda")
     assert "<img" not in email.html
     assert "&lt;img src=x onerror=alert(1)&gt; Panda" in email.html
+
+
+# --- Fase 14: the invoice and the end of a subscription ------------------------------------
+
+
+def test_invoice_email_gives_number_amount_and_day_and_attaches_the_pdf(
+    account_event,  # noqa: ANN001
+    invoice_pdf: bytes,
+) -> None:
+    email = compose(
+        account_event, "invoice_issued", amount_cents=123456, pdf_filename="fattura-2027-000012.pdf"
+    )
+    [attachment] = email.attachments
+    assert (attachment.filename, attachment.content_type) == ("fattura-2027-000012.pdf", PDF)
+    assert attachment.content == invoice_pdf
+    for part in both(email):
+        assert "2027/000012" in part and "€ 1.234,56" in part
+        assert "01/01/2027" in part  # issued at 23:30 UTC on 31 December: New Year's Day in Caserta
+        assert "allegata a questa email in formato PDF" in part and "fattura-2027-000012.pdf" in part
+        assert '"Abbonamenti Associati"' in part and '"Azioni"' in part
+
+
+def test_invoice_of_the_first_version_has_no_attachment_and_says_where_to_download_it(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "invoice_issued", version=1)
+    assert email.attachments == ()
+    assert email.subject == "Caserta Sosta – Fattura n. 2027/000012 emessa"
+    for part in both(email):
+        assert "2027/000012" in part and "€ 60,00" in part
+        assert "Puoi scaricare la fattura" in part and '"Abbonamenti Associati"' in part
+        assert "allegat" not in part
+
+
+def test_an_invoice_number_is_escaped_in_html(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "invoice_issued", number="2027/<b>12</b>")
+    assert "<b>12" not in email.html
+    assert "2027/&lt;b&gt;12&lt;/b&gt;" in email.html
+    assert "Numero fattura: 2027/<b>12</b>" in email.text
+
+
+def test_expiry_reminder_gives_the_days_left_the_last_day_and_how_to_renew(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "subscription_expiring")
+    text, seen = both(email)
+    assert "Rinnovo disponibile dal: 01/01/2027" in text and "Settore: S1" in text
+    assert "Rinnovo disponibile dal 01/01/2027" in seen and "Settore S1" in seen
+    for part in (text, seen):
+        assert "la targa AB123CD scade tra 7 giorni" in part
+        assert "l'ultimo giorno di validità è il 31/01/2027" in part
+        assert '"Abbonamenti Associati"' in part
+        assert (
+            'premi "Rinnova" nella colonna "Azioni" dell\'abbonamento (dal 01/01/2027 al 31/01/2027)' in part
+        )
+        assert "Il nuovo abbonamento vale dal 01/02/2027" in part
+        # Renewing a sector's subscription needs a certification valid on the new first day.
+        assert "certificazione di residenza valida il 01/02/2027" in part
+        assert "Se hai già chiesto il rinnovo, ignora questo messaggio." in part
+
+
+@pytest.mark.parametrize(
+    ("reminded_at", "days_left", "shown"),
+    [
+        (datetime(2027, 1, 1, 9, tzinfo=UTC), 30, "tra 30 giorni"),
+        (datetime(2027, 1, 24, 9, tzinfo=UTC), 7, "tra 7 giorni"),
+        # Met late (activated within its last week, or the job was down): the days really left.
+        (datetime(2027, 1, 27, 9, tzinfo=UTC), 7, "tra 4 giorni"),
+        (datetime(2027, 1, 30, 9, tzinfo=UTC), 7, "domani"),
+        (datetime(2027, 1, 30, 23, 30, tzinfo=UTC), 7, "oggi"),  # already 31 January in Caserta
+        # A reminder decided well before its threshold never says more than the threshold.
+        (datetime(2026, 11, 1, 9, tzinfo=UTC), 30, "tra 30 giorni"),
+    ],
+)
+def test_expiry_reminder_counts_the_days_left_in_caserta_from_when_it_was_decided(
+    account_event,  # noqa: ANN001
+    reminded_at: datetime,
+    days_left: int,
+    shown: str,
+) -> None:
+    event = account_event("subscription_expiring", MARIO.user_id, days_left=days_left)
+    email = composer.subscription_expiring(event, MARIO, reminded_at)
+    assert email.subject == "Caserta Sosta – Il tuo abbonamento scade il 31/01/2027"
+    for part in both(email):
+        assert f"AB123CD scade {shown}" in part
+        assert "l'ultimo giorno di validità è il 31/01/2027" in part
+
+
+def test_expiry_reminder_of_an_all_sectors_subscription_needs_no_certification(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "subscription_expiring", sector_code="*")
+    text, seen = both(email)
+    assert "Settore: Tutti i settori" in text and "Settore Tutti i settori" in seen
+    for part in (text, seen):
+        assert "*" not in part
+        assert "certificazione" not in part
+
+
+def test_expiry_reminder_of_the_first_version_says_when_to_renew_without_sector_or_opening(
+    account_event,  # noqa: ANN001
+) -> None:
+    email = compose(account_event, "subscription_expiring", version=1)
+    assert email.subject == "Caserta Sosta – Il tuo abbonamento scade il 31/01/2027"
+    for part in both(email):
+        assert "la targa AB123CD scade tra 7 giorni" in part
+        assert 'premi "Rinnova" nella colonna "Azioni" dell\'abbonamento (entro il 31/01/2027)' in part
+        assert "Settore" not in part and "Rinnovo disponibile dal" not in part
+
+
+@pytest.mark.parametrize(
+    ("expired_on", "last_day"),
+    [
+        (date(2027, 2, 1), "31/01/2027"),
+        (date(2028, 3, 1), "29/02/2028"),  # a leap year's February
+        (date(2027, 1, 1), "31/12/2026"),
+    ],
+)
+def test_subscription_expired_names_its_last_day_the_day_before_expired_on(
+    account_event,  # noqa: ANN001
+    expired_on: date,
+    last_day: str,
+) -> None:
+    """``expired_on`` is the first day the subscription no longer covers (subscriptions'
+    README): the citizen reads the last day it was valid, then the day it stopped."""
+    email = compose(account_event, "subscription_expired", expired_on=expired_on)
+    for part in both(email):
+        assert f"AB123CD è scaduto il {last_day}" in part and "il suo ultimo giorno di validità" in part
+        assert f"dal {day(expired_on)} non è più valido" in part
+
+
+def test_subscription_expired_says_the_ticket_is_void_and_a_new_request_is_needed(account_event) -> None:  # noqa: ANN001
+    email = compose(account_event, "subscription_expired")
+    for part in both(email):
+        assert "Il ticket (contrassegno) di questo abbonamento non vale più" in part
+        assert "non si può più rinnovare" in part
+        assert (
+            '"Richieste Abbonamenti"' in part and '"Nuova Richiesta"' in part and '"Auto Elettriche"' in part
+        )
+
+
+def test_subscription_revoked_for_a_dissociated_plate_says_what_it_means_and_what_to_do(
+    account_event,  # noqa: ANN001
+) -> None:
+    email = compose(account_event, "subscription_revoked", revoked_on=date(2027, 3, 5))
+    for part in both(email):
+        assert "la targa AB123CD è stato revocato: non è più valido dal 05/03/2027" in part
+        assert "La targa non è più associata al profilo del titolare." in part
+        assert "il ticket (contrassegno) di questo abbonamento non vale più" in part
+        assert "non si può rinnovare" in part
+        # A new association of the plate first, then a new request.
+        assert "associare di nuovo la targa AB123CD" in part
+        assert '"Richieste Associazione Targa"' in part and '"Nuova Targa"' in part
+        assert '"Richieste Abbonamenti"' in part and '"Nuova Richiesta"' in part
+
+
+def test_subscription_revoked_for_another_reason_asks_only_for_a_new_request(account_event) -> None:  # noqa: ANN001
+    email = compose(
+        account_event, "subscription_revoked", reason_code="operator_revoked", reason="Revoca d'ufficio."
+    )
+    for part in both(email):
+        assert "Revoca d'ufficio." in part
+        assert '"Nuova Richiesta"' in part
+        assert '"Nuova Targa"' not in part

@@ -4,6 +4,7 @@ service consuming them, and e-mails arriving at an SMTP catcher."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import html
 import logging
@@ -25,6 +26,7 @@ from sqlmodel import col, select
 from contracts import Envelope, Event
 from contracts.events import (
     EmailChangeRequested,
+    InvoiceIssuedV2,
     PasswordResetRequested,
     PaymentCompleted,
     RegistrationOtpResent,
@@ -40,7 +42,7 @@ from notifications.domain.emails import Composer
 from notifications.domain.messages import CONFIDENTIAL, MessageStatus
 from notifications.handlers import build_handlers
 from notifications.main import build_runtime, create_app
-from notifications.models import Message, citizens
+from notifications.models import Message, MessageAttachment, citizens
 from notifications.repository import add_message
 from notifications.runtime import Runtime
 from notifications.sender import MailSender
@@ -261,6 +263,19 @@ def email_change(new_email: str, user_id: uuid.UUID) -> EmailChangeRequested:
     )
 
 
+def invoice_issued(user_id: uuid.UUID, number: str, pdf_base64: str) -> InvoiceIssuedV2:
+    return InvoiceIssuedV2(
+        invoice_id=uuid.uuid4(),
+        number=number,
+        user_id=user_id,
+        request_id=uuid.uuid4(),
+        amount_cents=6000,
+        issued_at=datetime.now(UTC),
+        pdf_filename=f"fattura-{number.replace('/', '-')}.pdf",
+        pdf_base64=pdf_base64,
+    )
+
+
 async def test_registration_otp_email_arrives_with_code_and_resume_link(
     service: Service, smtp: Catcher, publish
 ) -> None:  # noqa: ANN001
@@ -439,6 +454,73 @@ async def test_an_account_event_that_overtakes_the_registration_is_retried_until
     assert "€ 35,00" in paid.text and "2026/000007" in paid.text
     assert row.status == MessageStatus.SENT and row.user_id == user_id
     assert len(smtp.messages(email)) == 2
+
+
+async def test_an_invoice_arrives_once_with_its_pdf_attached_and_the_file_is_not_kept_after(
+    service: Service,
+    smtp: Catcher,
+    publish,  # noqa: ANN001
+    invoice_pdf: bytes,
+) -> None:
+    email, user_id = address(), uuid.uuid4()
+    await publish(wrap(user_registered(email, user_id)))
+    await smtp.wait_for(email)
+    invoice = wrap(invoice_issued(user_id, "2027/000012", base64.b64encode(invoice_pdf).decode()))
+    await publish(invoice)
+    await publish(invoice)  # a duplicate delivery
+
+    await smtp.wait_for(email, count=2)
+    await service.handled(3)
+    [row] = await service.settled(event_id=invoice.event_id)
+
+    assert len(smtp.messages(email)) == 2
+    [mail] = [m for m in smtp.messages(email) if m.subject == "Caserta Sosta – Fattura n. 2027/000012 emessa"]
+    assert mail.parsed.get_content_type() == "multipart/mixed"
+    assert mail.text is not None and mail.html is not None
+    for part in (mail.text, mail.html):
+        assert "2027/000012" in part and "€ 60,00" in part and "fattura-2027-000012.pdf" in part
+    [pdf] = mail.attachments()
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_filename() == "fattura-2027-000012.pdf"
+    assert pdf.get_content() == invoice_pdf  # the very bytes billing sent, decoded
+    assert mail.parsed["Message-ID"] == f"<{row.id.hex}@{service.settings.mail_id_domain}>"
+    # Sent: the PDF is no longer kept here (billing keeps the invoice).
+    async with service.app.state.runtime.db.session() as session:
+        kept = await session.exec(
+            select(MessageAttachment).where(col(MessageAttachment.message_id) == row.id)
+        )
+        assert kept.all() == []
+
+
+async def test_an_invoice_whose_pdf_is_broken_is_dead_lettered_and_no_email_goes_out(
+    start_service: ServiceFactory,
+    smtp: Catcher,
+    publish,  # noqa: ANN001
+    invoice_pdf: bytes,
+) -> None:
+    email, user_id = address(), uuid.uuid4()
+    truncated = base64.b64encode(invoice_pdf[: len(invoice_pdf) // 2]).decode()
+    broken = wrap(invoice_issued(user_id, "2027/000666", truncated))
+    good = wrap(invoice_issued(user_id, "2027/000013", base64.b64encode(invoice_pdf).decode()))
+    async with start_service(consumer_max_attempts=2, consumer_retry_base_ms=50) as service:
+        await publish(wrap(user_registered(email, user_id)))
+        await smtp.wait_for(email)
+        await publish(broken)
+        await publish(good)
+
+        async def dead_lettered() -> bool:
+            return service.app.state.consumer.dead_lettered >= 1
+
+        assert await eventually(dead_lettered)
+        await smtp.wait_for(email, count=2)  # the welcome and the good invoice: nothing blocks
+        await service.settled(event_id=good.event_id)
+        assert await service.messages(event_id=broken.event_id) == []
+
+    subjects = sorted(m.subject for m in smtp.messages(email))
+    assert subjects == [
+        "Caserta Sosta – Fattura n. 2027/000013 emessa",
+        "Caserta Sosta – Registrazione completata",
+    ]
 
 
 async def test_email_queued_while_smtp_is_down_is_delivered_once_when_it_comes_back(

@@ -9,12 +9,17 @@ An e-mail about an account goes to the address in the citizens read model. When 
 overtakes the registration that fills it, the handler raises ``CitizenNotKnownYet``: the
 consumer retries with back-off and dead-letters after the last attempt; the mail is never
 silently dropped.
+
+An invoice whose PDF cannot be attached (``InvalidAttachment``) fails the same way: no retry can
+mend it, so after the last one the consumer dead-letters the event, and no e-mail without its
+invoice, or with a broken one, ever leaves.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -26,6 +31,8 @@ from contracts.events import (
     CertificationRequestApproved,
     CertificationRequestRejected,
     EmailChangeRequested,
+    InvoiceIssued,
+    InvoiceIssuedV2,
     PasswordResetRequested,
     PaymentCompleted,
     PaymentReminderDue,
@@ -35,8 +42,12 @@ from contracts.events import (
     RegistrationOtpResent,
     RegistrationStarted,
     SubscriptionActivated,
+    SubscriptionExpired,
+    SubscriptionExpiring,
+    SubscriptionExpiringV2,
     SubscriptionRequestApproved,
     SubscriptionRequestRejected,
+    SubscriptionRevoked,
     UnpaidRequestExpired,
     UserRegistered,
     UserRegisteredV2,
@@ -95,12 +106,17 @@ class MailHandlers:
     def to_citizen(self, compose: Callable[[Any, Recipient], Email]) -> Handler:
         """A handler that e-mails the citizen the event is about (its ``user_id``), at their
         current address."""
+        return self.to_citizen_at(lambda event, to, _occurred_at: compose(event, to))
+
+    def to_citizen_at(self, compose: Callable[[Any, Recipient, datetime], Email]) -> Handler:
+        """As ``to_citizen``, for an e-mail that also needs when the event occurred (the days
+        left before a subscription ends are counted from then)."""
 
         async def handle(session: AsyncSession, event: Any, envelope: Envelope) -> None:
             recipient = await citizen(session, event.user_id)
             if recipient is None:
                 raise CitizenNotKnownYet(event.user_id)
-            await _queue(session, compose(event, recipient), envelope)
+            await _queue(session, compose(event, recipient, envelope.occurred_at), envelope)
 
         return handle
 
@@ -130,7 +146,7 @@ def build_handlers(rt: Runtime) -> EventHandlers:
     handlers.add(UserRegisteredV2, "mail.user_registered.v2", mail.user_registered)
     handlers.add(PasswordResetRequested, "mail.password_reset_requested", mail.password_reset_requested)
     handlers.add(EmailChangeRequested, "mail.email_change_requested", mail.email_change_requested)
-    # Fasi 5–12: every outcome the citizen must hear about, to the citizen's current address.
+    # Fasi 5–14: every outcome the citizen must hear about, to the citizen's current address.
     c = mail.composer
     for event_cls, name, compose in (
         (CertificationRequestApproved, "mail.certification_approved", c.certification_approved),
@@ -145,6 +161,19 @@ def build_handlers(rt: Runtime) -> EventHandlers:
         (UnpaidRequestExpired, "mail.unpaid_request_expired", c.unpaid_request_expired),
         (PaymentCompleted, "mail.payment_completed", c.payment_completed),
         (SubscriptionActivated, "mail.subscription_activated", c.subscription_activated),
+        # Fase 14. Each version under its own name: v2 of the invoice carries the PDF (attached),
+        # v2 of the reminder its threshold and the renewal's opening; v1 stays handled for the
+        # events published before their producer moved to v2.
+        (InvoiceIssued, "mail.invoice_issued", c.invoice_issued),
+        (InvoiceIssuedV2, "mail.invoice_issued.v2", c.invoice_issued),
+        (SubscriptionExpired, "mail.subscription_expired", c.subscription_expired),
+        (SubscriptionRevoked, "mail.subscription_revoked", c.subscription_revoked),
     ):
         handlers.add(event_cls, name, mail.to_citizen(compose))
+    handlers.add(
+        SubscriptionExpiring, "mail.subscription_expiring", mail.to_citizen_at(c.subscription_expiring)
+    )
+    handlers.add(
+        SubscriptionExpiringV2, "mail.subscription_expiring.v2", mail.to_citizen_at(c.subscription_expiring)
+    )
     return handlers

@@ -3,7 +3,20 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
 from sqlmodel import Field
 
 from kit.models import service_base
@@ -63,6 +76,25 @@ class Message(Base, table=True):
     # The code or link inside stops working at this time: not delivered after it.
     expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class MessageAttachment(Base, table=True):
+    """A file sent with a message (the invoice's PDF), written with it by the handler.
+
+    Kept only while the message may still be sent: the sender deletes it once the message is
+    sent or given up (the service that issued the file keeps the original), and it goes with its
+    message in any case.
+    """
+
+    __tablename__ = "message_attachments"
+
+    message_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    )
+    position: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False), repr=False)
 
 
 # Operators look messages up by address, whatever its case.

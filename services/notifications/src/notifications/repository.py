@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -13,9 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts import Envelope
 from kit.wakeup import notify
+from notifications.domain.attachments import Attachment
 from notifications.domain.emails import Email, Recipient
 from notifications.domain.messages import MessageKind, MessageStatus
-from notifications.models import MESSAGES_CHANNEL, Message, citizens
+from notifications.models import MESSAGES_CHANNEL, Message, MessageAttachment, citizens
 
 _MESSAGE_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "https://parkingcaserta.it/notifications/messages")
 
@@ -26,8 +28,9 @@ def message_id_for(event_id: uuid.UUID, kind: MessageKind) -> uuid.UUID:
 
 
 async def add_message(session: AsyncSession, email: Email, envelope: Envelope) -> uuid.UUID | None:
-    """Queue ``email`` for the sender in the session's transaction; None when this event
-    already produced a message of this kind."""
+    """Queue ``email`` and its attachments for the sender in the session's transaction; None
+    when this event already produced a message of this kind (its attachments are not written
+    again)."""
     message_id = message_id_for(envelope.event_id, email.kind)
     result = await session.exec(
         insert(Message)
@@ -48,8 +51,49 @@ async def add_message(session: AsyncSession, email: Email, envelope: Envelope) -
     )
     if result.first() is None:
         return None
+    if email.attachments:
+        await session.exec(
+            insert(MessageAttachment).values(
+                [
+                    {
+                        "message_id": message_id,
+                        "position": position,
+                        "filename": attachment.filename,
+                        "content_type": attachment.content_type,
+                        "content": attachment.content,
+                    }
+                    for position, attachment in enumerate(email.attachments)
+                ]
+            )
+        )
     await notify(session, MESSAGES_CHANNEL)
     return message_id
+
+
+async def attachments_of(
+    session: AsyncSession, message_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[Attachment]]:
+    """The attachments of each of ``message_ids`` that has any, in their order."""
+    if not message_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(MessageAttachment)
+            .where(col(MessageAttachment.message_id).in_(message_ids))
+            .order_by(col(MessageAttachment.message_id), col(MessageAttachment.position))
+        )
+    ).all()
+    found: dict[uuid.UUID, list[Attachment]] = {}
+    for row in rows:
+        found.setdefault(row.message_id, []).append(Attachment(row.filename, row.content_type, row.content))
+    return found
+
+
+async def forget_attachments(session: AsyncSession, message_ids: Collection[uuid.UUID]) -> None:
+    """Delete the attachments of messages that will not be sent again."""
+    if message_ids:
+        attached = col(MessageAttachment.message_id)
+        await session.exec(delete(MessageAttachment).where(attached.in_(message_ids)))
 
 
 async def citizen(session: AsyncSession, user_id: uuid.UUID) -> Recipient | None:

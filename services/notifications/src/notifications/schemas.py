@@ -18,7 +18,8 @@ class MessagePublic(BaseModel):
     kind: str = Field(
         description="otp, welcome, reset, email_change; certification_approved|rejected|expired, "
         "plate_approved|rejected|dissociated, subscription_approved|rejected|activated, "
-        "payment_reminder, unpaid_request_expired, payment_completed"
+        "payment_reminder, unpaid_request_expired, payment_completed, invoice_issued, "
+        "subscription_expiring|expired|revoked"
     )
     recipient: str
     subject: str

@@ -5,10 +5,15 @@ Rows are claimed with ``FOR UPDATE SKIP LOCKED`` and held until their outcome is
 several replicas never send the same message. A crash after the SMTP server accepted a
 message and before the commit sends it again on restart (SMTP offers no more than that); the
 Message-ID is the same both times, so mail systems can recognise the copy.
+
+A message's attachments are read with the batch and deleted in the transaction that settles it
+(sent or given up): a file stays at rest only while it may still have to be sent.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -21,9 +26,11 @@ from kit.correlation import bind
 from kit.uow import unit_of_work
 from kit.wakeup import NotifyWakeup
 from kit.worker import Backoff, run_worker
+from notifications.domain.attachments import Attachment
 from notifications.domain.delivery import RetryPolicy, is_expired, is_permanent
 from notifications.domain.messages import MessageStatus, is_secret
 from notifications.models import MESSAGES_CHANNEL, Message
+from notifications.repository import attachments_of, forget_attachments
 from notifications.runtime import Runtime
 from notifications.settings import Settings
 
@@ -34,7 +41,10 @@ def message_id(message: Message, domain: str) -> str:
     return f"<{message.id.hex}@{domain}>"
 
 
-def build_email(message: Message, settings: Settings, date: datetime) -> EmailMessage:
+def build_email(
+    message: Message, settings: Settings, date: datetime, attachments: Sequence[Attachment] = ()
+) -> EmailMessage:
+    """The text and HTML alternatives, then (making it multipart/mixed) each attachment."""
     email = EmailMessage()
     email["From"] = settings.mail_from
     email["To"] = message.recipient
@@ -47,6 +57,11 @@ def build_email(message: Message, settings: Settings, date: datetime) -> EmailMe
     email["X-Auto-Response-Suppress"] = "All"
     email.set_content(message.text_body or "", charset="utf-8")
     email.add_alternative(message.html_body or "", subtype="html", charset="utf-8")
+    for attachment in attachments:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        email.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return email
 
 
@@ -97,7 +112,10 @@ class MailSender:
                 else:
                     due.append(message)
             if due:
-                await self._deliver(due)
+                files = await attachments_of(session, [m.id for m in due])
+                await self._deliver(due, files)
+            settled = [m.id for m in batch if m.status != MessageStatus.PENDING]
+            await forget_attachments(session, settled)
         return len(batch)
 
     def _smtp(self) -> aiosmtplib.SMTP:
@@ -112,7 +130,7 @@ class MailSender:
             timeout=s.smtp_timeout_s,
         )
 
-    async def _deliver(self, batch: list[Message]) -> None:
+    async def _deliver(self, batch: list[Message], files: Mapping[uuid.UUID, Sequence[Attachment]]) -> None:
         """One SMTP connection for the whole batch; every message gets its outcome."""
         smtp = self._smtp()
         try:
@@ -124,7 +142,8 @@ class MailSender:
         try:
             for message in batch:
                 try:
-                    await smtp.send_message(build_email(message, self.settings, self.clock.now()))
+                    email = build_email(message, self.settings, self.clock.now(), files.get(message.id, ()))
+                    await smtp.send_message(email)
                 except (aiosmtplib.SMTPException, OSError) as exc:
                     self._failed(message, exc)
                 except Exception as exc:  # unusable address or header: it never will be

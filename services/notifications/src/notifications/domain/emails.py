@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -16,6 +16,8 @@ from contracts.events import (
     CertificationRequestApproved,
     CertificationRequestRejected,
     EmailChangeRequested,
+    InvoiceIssued,
+    InvoiceIssuedV2,
     PasswordResetRequested,
     PaymentCompleted,
     PaymentReminderDue,
@@ -25,12 +27,17 @@ from contracts.events import (
     RegistrationOtpResent,
     RegistrationStarted,
     SubscriptionActivated,
+    SubscriptionExpired,
+    SubscriptionExpiring,
+    SubscriptionExpiringV2,
     SubscriptionRequestApproved,
     SubscriptionRequestRejected,
+    SubscriptionRevoked,
     UnpaidRequestExpired,
     UserRegistered,
 )
 from kit.clock import ROME
+from notifications.domain.attachments import Attachment, pdf_attachment
 from notifications.domain.messages import SECRET_KINDS, MessageKind
 
 SUBJECT_PREFIX = "Caserta Sosta – "
@@ -46,6 +53,17 @@ def sector_text(sector_code: str) -> str:
 
 def minutes_text(minutes: int) -> str:
     return "1 minuto" if minutes == 1 else f"{minutes} minuti"
+
+
+def in_days_text(days: int) -> str:
+    """When something happens, counted in days from today: "oggi", "domani", "tra 7 giorni"."""
+    return {0: "oggi", 1: "domani"}.get(days, f"tra {days} giorni")
+
+
+def days_until(last_day: date, moment: datetime) -> int:
+    """Whole days from the day ``moment`` is in Caserta to ``last_day`` (0 on that day itself,
+    never negative)."""
+    return max(0, (last_day - in_rome(moment).date()).days)
 
 
 def euro(cents: int) -> str:
@@ -84,6 +102,7 @@ _env = Environment(
     keep_trailing_newline=True,
 )
 _env.filters["minutes_text"] = minutes_text
+_env.filters["in_days_text"] = in_days_text
 _env.filters["euro"] = euro
 _env.filters["day"] = day
 _env.filters["day_time"] = day_time
@@ -109,6 +128,7 @@ class Email:
     user_id: uuid.UUID | None = None
     # When the code or link inside stops working: delivering it later is pointless.
     expires_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def is_secret(self) -> bool:
@@ -149,6 +169,10 @@ def _euros(currency: str) -> None:
     if currency != "EUR":
         raise ValueError(f"amounts in {currency!r} cannot be shown: only EUR is supported")
 
+
+# Why a subscription was revoked (the subscriptions service's ``reason_code``): its plate left
+# the citizen's profile, so a new association of the plate comes before any new request.
+REVOKED_PLATE_DISSOCIATED = "plate_dissociated"
 
 # The dashboard's sections (Fase 4: the quick links at the top right) and the button to each.
 CERTIFICATIONS = "certificazioni"
@@ -365,12 +389,86 @@ class Composer:
             valid_until=event.valid_until,
         )
 
+    # Fase 14: the invoice, and the end of a subscription (reminders, expiry, revocation).
+
+    def invoice_issued(self, event: InvoiceIssued | InvoiceIssuedV2, to: Recipient) -> Email:
+        """v2 carries the PDF, attached (``InvalidAttachment`` when it cannot be); v1 only says
+        where to download it."""
+        _euros(event.currency)
+        attachment = (
+            pdf_attachment(event.pdf_filename, event.pdf_base64, fallback_name=f"fattura-{event.number}.pdf")
+            if isinstance(event, InvoiceIssuedV2)
+            else None
+        )
+        return self._to_citizen(
+            MessageKind.INVOICE_ISSUED,
+            to,
+            f"Fattura n. {event.number} emessa",
+            SUBSCRIPTIONS,
+            attachments=() if attachment is None else (attachment,),
+            number=event.number,
+            amount_cents=event.amount_cents,
+            issued_at=event.issued_at,
+            attachment_name=None if attachment is None else attachment.filename,
+        )
+
+    def subscription_expiring(
+        self, event: SubscriptionExpiring | SubscriptionExpiringV2, to: Recipient, reminded_at: datetime
+    ) -> Email:
+        """The days left are counted from ``reminded_at`` (when the reminder was decided), as
+        v2's ``days_left`` is only the reminder's threshold: one met late says fewer days."""
+        days_left = days_until(event.valid_until, reminded_at)
+        v2 = isinstance(event, SubscriptionExpiringV2)
+        if v2:
+            days_left = min(days_left, event.days_left)
+        return self._to_citizen(
+            MessageKind.SUBSCRIPTION_EXPIRING,
+            to,
+            f"Il tuo abbonamento scade il {day(event.valid_until)}",
+            SUBSCRIPTIONS,
+            plate=event.plate,
+            valid_until=event.valid_until,
+            days_left=days_left,
+            next_period_from=event.valid_until + timedelta(days=1),
+            # v1 knows neither the sector nor when "Rinnova" opens.
+            sector=sector_text(event.sector_code) if v2 else None,
+            all_sectors=v2 and event.sector_code == ALL_SECTORS,
+            renewal_opens_on=event.renewal_opens_on if v2 else None,
+        )
+
+    def subscription_expired(self, event: SubscriptionExpired, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.SUBSCRIPTION_EXPIRED,
+            to,
+            "Abbonamento scaduto",
+            SUBSCRIPTIONS,
+            plate=event.plate,
+            # ``expired_on`` is the first day the subscription no longer covers.
+            last_day=event.expired_on - timedelta(days=1),
+            expired_on=event.expired_on,
+        )
+
+    def subscription_revoked(self, event: SubscriptionRevoked, to: Recipient) -> Email:
+        return self._to_citizen(
+            MessageKind.SUBSCRIPTION_REVOKED,
+            to,
+            "Abbonamento revocato",
+            SUBSCRIPTIONS,
+            plate=event.plate,
+            # The first day the subscription no longer covers.
+            revoked_on=event.revoked_on,
+            reason=event.reason,
+            plate_dissociated=event.reason_code == REVOKED_PLATE_DISSOCIATED,
+        )
+
     def _to_citizen(
         self,
         kind: MessageKind,
         to: Recipient,
         subject: str,
         section: str,
+        *,
+        attachments: tuple[Attachment, ...] = (),
         **context: Any,
     ) -> Email:
         """An e-mail in the citizen layout (templates named as the kind): greeting, the
@@ -386,6 +484,7 @@ class Composer:
             last_name=to.last_name,
             dashboard_url=f"{self.portal_url}/dashboard#{section}",
             dashboard_label=_SECTION_BUTTONS[section],
+            attachments=attachments,
             **context,
         )
 
@@ -398,8 +497,9 @@ class Composer:
         user_id: uuid.UUID | None,
         *,
         expires_at: datetime | None = None,
+        attachments: tuple[Attachment, ...] = (),
         **context: Any,
     ) -> Email:
         full_subject = f"{SUBJECT_PREFIX}{subject}"
         text, html = render(template, subject=full_subject, **context)
-        return Email(kind, recipient.strip(), full_subject, text, html, user_id, expires_at)
+        return Email(kind, recipient.strip(), full_subject, text, html, user_id, expires_at, attachments)

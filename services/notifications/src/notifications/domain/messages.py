@@ -10,7 +10,8 @@ class MessageKind(StrEnum):
     WELCOME = "welcome"
     RESET = "reset"  # password-reset link
     EMAIL_CHANGE = "email_change"  # OTP to the new address
-    # The outcomes a citizen hears about (Fasi 5–12), one kind per event.
+    # The outcomes a citizen hears about (Fasi 5–12), one kind per event
+    # (every version of it).
     CERTIFICATION_APPROVED = "certification_approved"
     CERTIFICATION_REJECTED = "certification_rejected"
     CERTIFICATION_EXPIRED = "certification_expired"
@@ -23,6 +24,11 @@ class MessageKind(StrEnum):
     UNPAID_REQUEST_EXPIRED = "unpaid_request_expired"
     PAYMENT_COMPLETED = "payment_completed"
     SUBSCRIPTION_ACTIVATED = "subscription_activated"
+    # Fase 14: the invoice (its PDF attached from v2 of the event) and a subscription's life cycle.
+    INVOICE_ISSUED = "invoice_issued"
+    SUBSCRIPTION_EXPIRING = "subscription_expiring"  # the 30- and 7-day reminders, with renewal
+    SUBSCRIPTION_EXPIRED = "subscription_expired"
+    SUBSCRIPTION_REVOKED = "subscription_revoked"
 
 
 class MessageStatus(StrEnum):
