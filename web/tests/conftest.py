@@ -53,6 +53,8 @@ REQUEST_LISTS = {
 PLATES = "/api/vehicles/plates"
 # The citizen's subscriptions ("Abbonamenti Associati", on the dashboard too).
 SUBSCRIPTIONS = "/api/subscriptions/subscriptions"
+# The citizen's payment orders (the invoice of each subscription, on the dashboard too).
+ORDERS = "/api/billing/orders"
 
 
 @dataclass
@@ -153,8 +155,8 @@ async def log_in(
     )
     gateway.on("GET", "/api/identity/me", httpx.Response(200, json={**PROFILE, "role": role}))
     # A citizen with no request yet: the dashboard's three lists are empty, no plate nor
-    # subscription either.
-    for path in [*REQUEST_LISTS.values(), PLATES, SUBSCRIPTIONS]:
+    # subscription nor payment either.
+    for path in [*REQUEST_LISTS.values(), PLATES, SUBSCRIPTIONS, ORDERS]:
         gateway.on("GET", path, page([]))
     token = await csrf_from(client, "/login")
     return await client.post(

@@ -73,7 +73,7 @@ async def _pages(client, login_as, role):
     for path in PUBLIC + [f"/registrazione/{REG_ID}?t=tok"]:
         pages[path] = await client.get(path)
     await login_as(role)
-    for path in ["/dashboard", "/profilo", "/operatore", "/targhe/nuova"]:
+    for path in ["/dashboard", "/profilo", "/operatore", "/operatore/verifica", "/targhe/nuova"]:
         pages[f"{path} ({role})"] = await client.get(path)
     return pages
 

@@ -1,12 +1,14 @@
 """The billing service (`/api/billing`): the payment order of an approved subscription request,
-its checkout at the payment provider ("Paga"), the receipt as a PDF, and the operators' list
-and CSV export of the payments. Shapes follow `services/billing/src/billing/schemas.py`; the
-fields the pages do not need are optional."""
+its checkout at the payment provider ("Paga"), the receipt as a PDF, the invoice of a paid one
+("Richiedi fattura", within 10 days of the payment: its prefilled form, then its PDF and its
+FatturaPA XML), and the operators' lists and exports of payments and invoices. Shapes follow
+`services/billing/src/billing/schemas.py`; the fields the pages do not need are optional."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -14,6 +16,8 @@ from portal.api import Download, parse
 from portal.clients.base import Page, ServiceClient, without_empty
 
 PREFIX = "/api/billing"
+# A citizen's payment orders on the dashboard: one page holds them all.
+ORDERS_PAGE = 100
 
 
 class Order(BaseModel):
@@ -33,6 +37,12 @@ class Order(BaseModel):
     can_pay: bool | None = None
     receipt_available: bool = False
     receipt_number: str | None = None
+    # The invoice: issued (``invoice_number``), or still to be asked for through
+    # ``invoice_deadline`` (the 10th day after the payment, included). Not said: neither.
+    invoice_available: bool = False
+    invoice_number: str | None = None
+    invoice_requestable: bool = False
+    invoice_deadline: date | None = None
     paid_at: datetime | None = None
 
     @property
@@ -55,6 +65,93 @@ class Checkout(BaseModel):
     redirect_url: str
 
 
+# --- invoices --------------------------------------------------------------------------------
+
+
+class Buyer(BaseModel):
+    """Who an invoice is made out to: a person ("person") or a company or body ("company");
+    ``name`` is the full name or the company name."""
+
+    kind: str = "person"
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    tax_code: str | None = None
+    vat_number: str | None = None
+    address_street: str | None = None
+    address_number: str | None = None
+    postcode: str | None = None
+    municipality: str | None = None
+    province: str | None = None
+    country: str = "IT"
+    pec: str | None = None
+    recipient_code: str | None = None
+
+
+class BuyerDetails(BaseModel):
+    """The billing data as the citizen completed the form, to be sent: the service checks each
+    field (and answers next to it); a field left empty is left out."""
+
+    kind: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    tax_code: str = ""
+    vat_number: str = ""
+    address_street: str = ""
+    address_number: str = ""
+    postcode: str = ""
+    municipality: str = ""
+    province: str = ""
+    country: str = ""
+    pec: str = ""
+    recipient_code: str = ""
+
+    def body(self) -> dict[str, Any]:
+        return without_empty(self.model_dump())
+
+
+class InvoiceForm(BaseModel):
+    """ "Richiedi fattura": whether the invoice may be asked for now, until when, why not
+    (``reason_code``: invoice_not_available, invoice_already_issued, invoice_window_closed),
+    and the billing data already known of the citizen."""
+
+    eligible: bool
+    deadline: date | None = None
+    reason_code: str | None = None
+    reason_if_not: str | None = None
+    buyer: Buyer
+
+
+class Invoice(BaseModel):
+    """An issued invoice (``number`` like "FPR 12/2026"); amounts in cents, VAT included."""
+
+    id: uuid.UUID | None = None
+    request_id: uuid.UUID
+    number: str
+    issued_at: datetime | None = None
+    issue_date: date | None = None
+    amount_cents: int
+    net_cents: int | None = None
+    vat_cents: int | None = None
+    vat_rate_percent: int | None = None
+    currency: str = "EUR"
+    description: str | None = None
+    plate: str | None = None
+    period: str | None = None
+    paid_at: datetime | None = None
+    receipt_number: str | None = None
+    buyer: Buyer | None = None
+    xml_filename: str | None = None
+
+
+class IssuedInvoice(Invoice):
+    """An invoice as operators list it, with its citizen."""
+
+    user_id: uuid.UUID | None = None
+
+
 class BillingClient(ServiceClient):
     # The citizen
 
@@ -68,9 +165,31 @@ class BillingClient(ServiceClient):
         response = await self._user_call("POST", f"{PREFIX}/orders/{request_id}/checkout", json=body)
         return parse(Checkout, response)
 
+    async def orders(self) -> Page[Order]:
+        """The logged-in citizen's payment orders, newest first."""
+        response = await self._user_call("GET", f"{PREFIX}/orders", params={"limit": ORDERS_PAGE})
+        return parse(Page[Order], response)
+
     async def receipt(self, request_id: uuid.UUID) -> Download:
         """The receipt of a paid request, as a PDF (citizens their own, operators any)."""
         return await self._user_download(f"{PREFIX}/receipts/{request_id}")
+
+    async def invoice_form(self, request_id: uuid.UUID) -> InvoiceForm:
+        response = await self._user_call("GET", f"{PREFIX}/invoices/{request_id}/form")
+        return parse(InvoiceForm, response)
+
+    async def request_invoice(self, request_id: uuid.UUID, buyer: BuyerDetails) -> Invoice:
+        """Issues the invoice of a paid request, made out to ``buyer``."""
+        response = await self._user_call("POST", f"{PREFIX}/invoices/{request_id}", json=buyer.body())
+        return parse(Invoice, response)
+
+    async def invoice_pdf(self, request_id: uuid.UUID) -> Download:
+        """The invoice as a PDF, the courtesy copy (citizens their own, operators any)."""
+        return await self._user_download(f"{PREFIX}/invoices/{request_id}/pdf")
+
+    async def invoice_xml(self, request_id: uuid.UUID) -> Download:
+        """The electronic invoice, the FatturaPA XML file sent through SDI."""
+        return await self._user_download(f"{PREFIX}/invoices/{request_id}/xml")
 
     # Operators
 
@@ -100,3 +219,35 @@ class BillingClient(ServiceClient):
         """The payments received in a period, as the CSV the offices open in a spreadsheet."""
         params = {"from": start.isoformat(), "to": end.isoformat()}
         return await self._user_download(f"{PREFIX}/admin/payments.csv", params=params)
+
+    async def invoices(
+        self,
+        *,
+        user_id: uuid.UUID | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        limit: int,
+        offset: int,
+    ) -> Page[IssuedInvoice]:
+        """The invoices of a citizen, or issued within a period (days in Caserta, included)."""
+        params = without_empty(
+            {
+                "user_id": str(user_id) if user_id else None,
+                "from": start.isoformat() if start else None,
+                "to": end.isoformat() if end else None,
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+        response = await self._user_call("GET", f"{PREFIX}/admin/invoices", params=params)
+        return parse(Page[IssuedInvoice], response)
+
+    async def invoices_csv(self, start: date, end: date) -> Download:
+        """The invoices issued in a period, as a CSV for a spreadsheet."""
+        params = {"from": start.isoformat(), "to": end.isoformat()}
+        return await self._user_download(f"{PREFIX}/admin/invoices.csv", params=params)
+
+    async def invoices_zip(self, start: date, end: date) -> Download:
+        """The FatturaPA files of the invoices issued in a period (at most a year), in a ZIP."""
+        params = {"from": start.isoformat(), "to": end.isoformat()}
+        return await self._user_download(f"{PREFIX}/admin/invoices.zip", params=params)

@@ -1,7 +1,8 @@
 """The subscriptions service (`/api/subscriptions`): what the citizen may request ("Nuova
 Richiesta": a valid certification, an associated plate, a type its sector allows; "Auto
-Elettriche": a plate certified electric), their requests and subscriptions, the operators'
-review of the requests and the admins' catalogue of subscription types. Shapes follow
+Elettriche": a plate certified electric), their requests and subscriptions (with the ticket,
+"contrassegno", as a PDF and the renewal, "Rinnova"), the operators' review of the requests and
+their enforcement checks, and the admins' catalogue of subscription types. Shapes follow
 `services/subscriptions/src/subscriptions/schemas.py`; every field the pages do not need is
 optional, so that the service may add or rename one without breaking a page."""
 
@@ -10,12 +11,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from portal.api import parse
+from portal.api import Download, parse
 from portal.clients.base import AuditEntry, Citizen, Page, RequestSummary, ServiceClient, without_empty
 
 PREFIX = "/api/subscriptions"
@@ -23,6 +24,7 @@ PREFIX = "/api/subscriptions"
 TYPES_PAGE = 100
 # The citizen's subscriptions on the dashboard: the most recent ones.
 SUBSCRIPTIONS_PAGE = 20
+RenewalState = Literal["available", "later", "refused"]
 
 
 class SubscriptionType(BaseModel):
@@ -155,10 +157,113 @@ class Subscription(BaseModel):
     activated_at: datetime | None = None
     # What was paid for it; 0: free, there is no receipt. None: not said (a receipt is offered).
     amount_cents: int | None = None
+    # The ticket's number (CE-2026-000123).
+    serial: str | None = None
+    # Revoked: from which day, and why (in Italian).
+    revoked_on: date | None = None
+    revoked_reason: str | None = None
+    # The ticket may be downloaded (neither revoked nor ended); "Rinnova" may be sent now, and
+    # from which day it may. Not said: neither is offered.
+    ticket_available: bool = False
+    renewal_available: bool = False
+    renewal_opens_on: date | None = None
 
     @property
     def has_receipt(self) -> bool:
         return self.amount_cents != 0
+
+    def renewal_state(self, today: date) -> RenewalState | None:
+        """ "available": "Rinnova" may be sent; "later": its window opens after ``today``;
+        "refused": the window is open but the service refuses it (the renewal page says why);
+        None: nothing to renew (ended or revoked)."""
+        if self.renewal_available:
+            return "available"
+        if self.status != "active" or self.revoked_on is not None or self.renewal_opens_on is None:
+            return None
+        return "later" if self.renewal_opens_on > today else "refused"
+
+
+# --- "Rinnova" -------------------------------------------------------------------------------
+
+
+class Reason(BaseModel):
+    """Why something may not be done: a stable code, and what the citizen reads."""
+
+    code: str
+    message: str
+
+
+class RenewalPrefill(BaseModel):
+    """What the renewal sends, taken from the subscription (no certification: an electric car's)."""
+
+    certification_id: uuid.UUID | None = None
+    plate_id: uuid.UUID
+    subscription_type_code: str
+
+
+class Period(BaseModel):
+    valid_from: date
+    valid_until: date
+
+
+class RenewalOffer(BaseModel):
+    """What "Rinnova" would send for a subscription, and whether it may be sent now."""
+
+    subscription_id: uuid.UUID
+    available: bool
+    opens_on: date | None = None
+    reason_if_not: Reason | None = None
+    prefill: RenewalPrefill
+    period: Period
+    amount_cents: int
+    amount_label: str | None = None
+
+
+# --- enforcement -----------------------------------------------------------------------------
+
+
+class CheckedSubscription(BaseModel):
+    """The subscription an enforcement check found."""
+
+    id: uuid.UUID | None = None
+    serial: str | None = None
+    plate: str
+    sector_code: str | None = None
+    sector_name: str | None = None
+    subscription_type_code: str | None = None
+    subscription_type_name: str | None = None
+    valid_from: date
+    valid_until: date
+    status: str
+    status_label: str | None = None
+    revoked_on: date | None = None
+    revoked_reason: str | None = None
+
+
+class TicketFacts(BaseModel):
+    """What a verified ticket's token states (signed: it cannot have been altered)."""
+
+    kid: str | None = None
+    serial: str
+    plate: str
+    sector_code: str
+    valid_from: date
+    valid_until: date
+    issued_at: datetime | None = None
+
+
+class EnforcementCheck(BaseModel):
+    """Whether a plate (or a ticket) is covered today by a valid subscription: ``outcome`` is
+    valid, not_yet_valid, expired, revoked, not_found or invalid (a token only), and
+    ``outcome_label`` says it in Italian ("Scaduto il 31/01/2028")."""
+
+    checked_on: date
+    plate: str | None = None
+    valid: bool
+    outcome: str
+    outcome_label: str
+    subscription: CheckedSubscription | None = None
+    ticket: TicketFacts | None = None
 
 
 # --- what operators see of a request ---------------------------------------------------------
@@ -242,6 +347,19 @@ class SubscriptionsClient(ServiceClient):
         )
         return parse(Page[Subscription], response)
 
+    async def ticket(self, subscription_id: uuid.UUID) -> Download:
+        """The ticket ("contrassegno") to display on the dashboard of the car, as a PDF."""
+        return await self._user_download(f"{PREFIX}/subscriptions/{subscription_id}/ticket")
+
+    async def renewal_offer(self, subscription_id: uuid.UUID) -> RenewalOffer:
+        response = await self._user_call("GET", f"{PREFIX}/subscriptions/{subscription_id}/renewal")
+        return parse(RenewalOffer, response)
+
+    async def renew(self, subscription_id: uuid.UUID) -> SubscriptionRequest:
+        """ "Rinnova": a request for the period after the subscription's, with its data."""
+        response = await self._user_call("POST", f"{PREFIX}/subscriptions/{subscription_id}/renew")
+        return parse(SubscriptionRequest, response)
+
     # Operators
 
     async def queue(self, *, plate: str = "", limit: int, offset: int) -> Page[QueuedSubscriptionRequest]:
@@ -261,6 +379,17 @@ class SubscriptionsClient(ServiceClient):
         """The reason as typed, even empty: the service's own rule then says what it needs."""
         body = {"reason": reason}
         await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/reject", json=body)
+
+    async def check_plate(self, plate: str) -> EnforcementCheck:
+        """Is the plate (as typed: case, spaces and dashes do not matter) covered today?"""
+        response = await self._user_call("GET", f"{PREFIX}/admin/enforcement", params={"plate": plate})
+        return parse(EnforcementCheck, response)
+
+    async def verify_ticket(self, token: str) -> EnforcementCheck:
+        """The text of a ticket's QR code: its signature, then its subscription today."""
+        body = {"token": token}
+        response = await self._user_call("POST", f"{PREFIX}/admin/enforcement/verify", json=body)
+        return parse(EnforcementCheck, response)
 
     # Admins: the catalogue of subscription types
 

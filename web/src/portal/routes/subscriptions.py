@@ -1,7 +1,10 @@
 """Fasi 10–12 and 14 of the manual: "Nuova Richiesta" (the certification held, the plate, a
 subscription type its sector allows), "Auto Elettriche" (a plate certified electric), "Paga"
-(a checkout at the payment provider, and the page the provider sends the browser back to) and
-the receipt of a paid subscription.
+(a checkout at the payment provider, and the page the provider sends the browser back to), the
+receipt of a paid subscription and the ticket ("contrassegno") of a subscription.
+
+The pages about one request (paga, esito, ricevuta, fattura) are addressed by the request's id,
+as billing knows it; those about one subscription (ticket, rinnova) by the subscription's.
 
 The forms offer only what the citizen has; when something is missing the page says what to do
 first, with its link, instead of a form that could only be refused."""
@@ -9,6 +12,7 @@ first, with its link, instead of a form that could only be refused."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -17,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from portal.api import UNAVAILABLE_MESSAGE, ApiProblem, ServiceUnavailable
+from portal.api import UNAVAILABLE_MESSAGE, ApiProblem, Download, ServiceUnavailable
 from portal.clients.subscriptions import (
     CertificationOption,
     PlateOption,
@@ -88,18 +92,20 @@ OUTCOMES = {
     "rifiutato": ("danger", "Pagamento non riuscito: puoi riprovare con un altro metodo."),
 }
 RECEIPT_UNAVAILABLE = "La ricevuta non è al momento disponibile: riprova tra qualche minuto."
+TICKET_UNAVAILABLE = "Il ticket non è al momento disponibile: riprova tra qualche minuto."
+ASSOCIATED = "/dashboard#abbonamenti-associati"
 
 
 # --- the forms' choices ------------------------------------------------------------------------
 
 
-def _plate_text(plate: PlateOption) -> str:
+def plate_text(plate: PlateOption) -> str:
     vehicle = " ".join(part for part in (plate.make, plate.model) if part)
     text = f"{plate.plate} – {vehicle}" if vehicle else plate.plate
     return f"{text} (elettrico)" if plate.electric else text
 
 
-def _certification_text(certification: CertificationOption) -> str:
+def certification_text(certification: CertificationOption) -> str:
     name = certification.sector_name or certification.sector_code
     if certification.sector_name and certification.sector_code not in certification.sector_name:
         name = f"{certification.sector_name} ({certification.sector_code})"
@@ -156,8 +162,8 @@ def request_choices(options: RequestOptions) -> RequestChoices:
     if not guidance and not types:
         guidance.append(Guidance(*NO_TYPE))
     return RequestChoices(
-        certifications=[(str(c.certification_id), _certification_text(c)) for c in options.certifications],
-        plates=[(str(p.plate_id), _plate_text(p)) for p in options.plates],
+        certifications=[(str(c.certification_id), certification_text(c)) for c in options.certifications],
+        plates=[(str(p.plate_id), plate_text(p)) for p in options.plates],
         types=types,
         guidance=guidance,
     )
@@ -243,7 +249,7 @@ def electric_choices(options: RequestOptions) -> ElectricChoices:
     elif not options.electric_types:
         guidance.append(Guidance(*NO_ELECTRIC_TYPE))
     return ElectricChoices(
-        plates=[(str(p.plate_id), _plate_text(p)) for p in plates],
+        plates=[(str(p.plate_id), plate_text(p)) for p in plates],
         types=options.electric_types,
         guidance=guidance,
     )
@@ -370,18 +376,31 @@ async def payment_outcome(
     )
 
 
-# --- Fase 14: the receipt --------------------------------------------------------------------
+# --- Fase 14: the receipt and the ticket ------------------------------------------------------
+
+
+async def document_or_back(request: Request, fetch: Awaitable[Download], unavailable: str) -> Response:
+    """A document of "Abbonamenti Associati" (a PDF, an XML file), streamed from its service
+    with its name; when it cannot be had, back to the list with why (the service's words)."""
+    try:
+        download = await fetch
+    except ApiProblem as problem:
+        flash(request, problem.detail, "warning", section="abbonamenti-associati")
+        return RedirectResponse(ASSOCIATED, status_code=303)
+    except ServiceUnavailable:
+        flash(request, unavailable, "warning", section="abbonamenti-associati")
+        return RedirectResponse(ASSOCIATED, status_code=303)
+    return download.as_response()
 
 
 @router.get("/{request_id}/ricevuta")
 async def receipt(request: Request, user: CitizenUser, billing: Billing, request_id: uuid.UUID) -> Response:
-    """The PDF, streamed from billing with its name."""
-    try:
-        download = await billing.receipt(request_id)
-    except ApiProblem as problem:
-        flash(request, problem.detail, "warning", section="abbonamenti-associati")
-        return RedirectResponse("/dashboard#abbonamenti-associati", status_code=303)
-    except ServiceUnavailable:
-        flash(request, RECEIPT_UNAVAILABLE, "warning", section="abbonamenti-associati")
-        return RedirectResponse("/dashboard#abbonamenti-associati", status_code=303)
-    return download.as_response()
+    return await document_or_back(request, billing.receipt(request_id), RECEIPT_UNAVAILABLE)
+
+
+@router.get("/{subscription_id}/ticket")
+async def ticket(
+    request: Request, user: CitizenUser, subscriptions: Subscriptions, subscription_id: uuid.UUID
+) -> Response:
+    """The ticket to display in the car (a revoked or ended subscription has none)."""
+    return await document_or_back(request, subscriptions.ticket(subscription_id), TICKET_UNAVAILABLE)
