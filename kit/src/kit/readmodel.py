@@ -7,10 +7,12 @@ that touched it, whatever the delivery order.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Column, Date, DateTime, MetaData, String, Table, Uuid, case, func, literal_column
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -94,6 +96,29 @@ CITIZEN_DETAILS = (
     "municipality",
     "phone",
 )
+
+
+class CitizenSummary(BaseModel):
+    """A citizen as operators' queues show them (from the citizens read model)."""
+
+    first_name: str
+    last_name: str
+    tax_code: str
+    email: str
+
+
+class CitizenDetails(CitizenSummary):
+    """The citizen's personal details and residence, from the read model fed by identity."""
+
+    user_id: uuid.UUID
+    sex: str | None
+    birth_date: date | None
+    birth_place: str | None
+    address_street: str | None
+    address_number: str | None
+    postcode: str | None
+    municipality: str | None
+    phone: str | None
 
 
 def keep_citizens(handlers: EventHandlers, table: Table) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.audit import AuditEntry
+from kit.readmodel import CitizenDetails, CitizenSummary
 
 Status = Literal["pending", "approved", "rejected", "expired"]
 StreetText = Annotated[str, Field(max_length=500)]
@@ -98,27 +99,6 @@ class CertificationRequest(BaseModel):
 
 class CertificationRequestDetail(CertificationRequest):
     documents: list[DocumentInfo]
-
-
-class CitizenSummary(BaseModel):
-    first_name: str
-    last_name: str
-    tax_code: str
-    email: str
-
-
-class CitizenDetails(CitizenSummary):
-    """The citizen's personal details, from the read model fed by identity's events."""
-
-    user_id: uuid.UUID
-    sex: str | None
-    birth_date: date | None
-    birth_place: str | None
-    address_street: str | None
-    address_number: str | None
-    postcode: str | None
-    municipality: str | None
-    phone: str | None
 
 
 class AdminRequestSummary(CertificationRequest):

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.audit import AuditEntry
+from kit.readmodel import CitizenDetails, CitizenSummary
 
 Status = Literal["pending", "approved", "rejected"]
 FuelValue = Literal["benzina", "diesel", "gpl", "metano", "ibrida", "elettrica"]
@@ -50,27 +51,6 @@ class RequestDetail(RequestSummary):
     electric: bool | None = Field(description="Certified by the operator on approval; null until then")
     plate_id: uuid.UUID | None = Field(description="The association created on approval")
     documents: list[DocumentInfo]
-
-
-class CitizenSummary(BaseModel):
-    first_name: str
-    last_name: str
-    tax_code: str
-    email: str
-
-
-class CitizenDetails(CitizenSummary):
-    """The citizen's data from the citizens read model (identity's events)."""
-
-    user_id: uuid.UUID
-    sex: str | None
-    birth_date: date | None
-    birth_place: str | None
-    address_street: str | None
-    address_number: str | None
-    postcode: str | None
-    municipality: str | None
-    phone: str | None
 
 
 class ReviewSummary(RequestSummary):
