@@ -37,6 +37,8 @@ PREFIX = "/api/billing"
 PORTAL = "https://parking.test"
 RETURN_URL = f"{PORTAL}/abbonamenti/pagamento/esito"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Codici fiscali whose check character is right (the read model's defaults are not).
+VALID_TAX_CODE = "RSSMRA80A01B963J"
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 10.0) -> Any:
@@ -150,11 +152,11 @@ class Billing:
         assert await eventually(lambda: self.order_row(request_id)), "the order was not opened"
         return user_id, request_id
 
-    async def payloads(self, event_type: str, **match: Any) -> list[dict[str, Any]]:
+    async def payloads(self, event_type: str, version: int = 1, **match: Any) -> list[dict[str, Any]]:
         async with self.db.engine.connect() as conn:
             rows = await conn.execute(
                 select(outbox_table.c.body)
-                .where(outbox_table.c.routing_key == f"{event_type}.v1")
+                .where(outbox_table.c.routing_key == f"{event_type}.v{version}")
                 .order_by(outbox_table.c.id)
             )
             bodies = [row.body for row in rows]
@@ -233,6 +235,45 @@ class Billing:
                 .order_by(SandboxNotification.id)
             )
             return list((await session.exec(statement)).scalars().all())
+
+    async def paid_order(
+        self, user_id: uuid.UUID | None = None, **overrides: Any
+    ) -> tuple[uuid.UUID, uuid.UUID, dict[str, Any]]:
+        """A citizen's order paid at the sandbox: (user_id, request_id, the paid order)."""
+        user_id, request_id = await self.open_order(user_id, **overrides)
+        await self.pay(user_id, request_id)
+        return user_id, request_id, await self.order_reaches(user_id, request_id, "paid")
+
+    # --- Invoices ------------------------------------------------------------------------------
+
+    @staticmethod
+    def buyer(**overrides: Any) -> dict[str, Any]:
+        """The invoice form as a citizen completes it (a person resident in Caserta)."""
+        return {
+            "kind": "person",
+            "first_name": "Mario",
+            "last_name": "Rossi",
+            "tax_code": VALID_TAX_CODE,
+            "address_street": "Via Roma",
+            "address_number": "10",
+            "postcode": "81100",
+            "municipality": "Caserta",
+            "province": "CE",
+            "country": "IT",
+            **overrides,
+        }
+
+    async def request_invoice(
+        self, user_id: uuid.UUID, request_id: uuid.UUID, **buyer: Any
+    ) -> httpx.Response:
+        return await self.client.post(
+            self.url(f"/invoices/{request_id}"), json=self.buyer(**buyer), headers=self.citizen(user_id)
+        )
+
+    async def issued_invoice(self, user_id: uuid.UUID, request_id: uuid.UUID, **buyer: Any) -> dict[str, Any]:
+        response = await self.request_invoice(user_id, request_id, **buyer)
+        assert response.status_code == 201, response.text
+        return response.json()
 
     # --- Notifications as the provider sends them ---------------------------------------------
 

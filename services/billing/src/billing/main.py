@@ -2,8 +2,10 @@
 and hands it to the app, the event handlers, the jobs and the workers."""
 
 import httpx
+import structlog
 from fastapi import FastAPI
 
+from billing.domain.buyers import is_valid_vat_number
 from billing.handlers import build_handlers
 from billing.jobs import build_jobs, build_workers
 from billing.provider import PaymentProvider, UnconfiguredProvider
@@ -16,6 +18,8 @@ from kit.app import create_service_app
 from kit.clock import Clock, SystemClock
 from kit.db import Database
 
+log = structlog.get_logger(__name__)
+
 
 def build_runtime(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
@@ -23,6 +27,15 @@ def build_runtime(settings: Settings, *, db: Database | None = None, clock: Cloc
     sandbox = Sandbox(settings, db, clock) if settings.sandbox_active else None
     # Only the sandbox is implemented: a real pagoPA adapter would be chosen here.
     provider: PaymentProvider = sandbox if sandbox is not None else UnconfiguredProvider()
+    if not (
+        is_valid_vat_number(settings.seller_vat_number) and is_valid_vat_number(settings.creditor_tax_code)
+    ):
+        # SDI would refuse every invoice: the example identifiers were not replaced.
+        log.warning(
+            "invoice.seller_identifiers_fail_check_digit",
+            vat_number=settings.seller_vat_number,
+            tax_code=settings.creditor_tax_code,
+        )
     return Runtime(settings=settings, db=db, clock=clock, provider=provider, sandbox=sandbox)
 
 

@@ -5,6 +5,8 @@
 - ``payments``: each checkout opened at the provider for an order, and its outcome.
 - ``receipts`` and ``receipt_counters``: what a receipt states, frozen when the payment is
   recorded, numbered per year without gaps.
+- ``invoices`` and ``invoice_counters``: an invoice asked for a paid order (one per order), its
+  buyer, amounts and FatturaPA file, numbered per year without gaps.
 - ``provider_notifications``: every signed notification applied (idempotency and audit).
 - ``sandbox_*``: the sandbox provider's own records (positions, checkout sessions, and the
   notifications it still has to deliver), as a real provider would keep them on its side.
@@ -156,6 +158,76 @@ class ReceiptCounter(Base, table=True):
     next one, so numbers are consecutive and a rolled-back payment leaves no gap."""
 
     __tablename__ = "receipt_counters"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_number: int = 0
+
+
+class Invoice(Base, table=True):
+    """An invoice as issued: its buyer, amounts and seller frozen, and its FatturaPA file as
+    validated, so that its PDF and XML are served again identically."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("year", "sequence", name="uq_invoices_year_sequence"),
+        # One invoice per paid order: the index decides between two requests racing.
+        UniqueConstraint("order_id", name="uq_invoices_order_id"),
+        CheckConstraint("buyer_kind IN ('person', 'company')", name="ck_invoices_buyer_kind"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("payment_orders.id"), nullable=False))
+    request_id: uuid.UUID
+    user_id: uuid.UUID = Field(index=True)
+    number: str = Field(max_length=20, unique=True)
+    year: int
+    sequence: int
+    # Numbers the files sent to SDI ("progressivo invio"), unique across years.
+    file_number: int = Field(sa_column=Column(BigInteger, Identity(), nullable=False, unique=True))
+    issued_at: datetime = _timestamp(index=True)
+    issue_date: date
+
+    buyer_kind: str = Field(max_length=10)
+    buyer_first_name: str | None = Field(default=None, max_length=60)
+    buyer_last_name: str | None = Field(default=None, max_length=60)
+    buyer_company_name: str | None = Field(default=None, max_length=80)
+    buyer_tax_code: str | None = Field(default=None, max_length=16)
+    buyer_vat_number: str | None = Field(default=None, max_length=11)
+    buyer_address_street: str = Field(max_length=60)
+    buyer_address_number: str | None = Field(default=None, max_length=8)
+    buyer_postcode: str = Field(max_length=5)
+    buyer_municipality: str = Field(max_length=60)
+    buyer_province: str = Field(max_length=2)
+    buyer_country: str = Field(max_length=2)
+    buyer_pec: str | None = Field(default=None, max_length=256)
+    buyer_recipient_code: str = Field(max_length=7)
+
+    description: str = Field(max_length=300)
+    plate: str = Field(max_length=20)
+    period: str | None = Field(default=None, max_length=60)
+    amount_cents: int
+    net_cents: int
+    vat_cents: int
+    vat_rate_percent: int
+    currency: str = Field(default="EUR", max_length=3)
+    paid_at: datetime = Field(sa_type=DateTime(timezone=True))
+    receipt_number: str | None = Field(default=None, max_length=20)
+    iuv: str = Field(max_length=17)
+
+    seller_name: str = Field(max_length=100)
+    seller_tax_code: str = Field(max_length=11)
+    seller_vat_number: str = Field(max_length=11)
+    seller_address: str = Field(max_length=200)
+
+    xml_filename: str = Field(max_length=40)
+    xml: str = Field(sa_type=Text)
+
+
+class InvoiceCounter(Base, table=True):
+    """The last invoice number of each year, locked like the receipts' counter: consecutive
+    numbers under concurrent requests, and a rolled-back invoice gives its number back."""
+
+    __tablename__ = "invoice_counters"
 
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last_number: int = 0

@@ -1,4 +1,4 @@
-"""Queries over the billing service's tables (payment orders, payments, receipts)."""
+"""Queries over the billing service's tables (payment orders, payments, receipts, invoices)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from billing.domain.orders import EXPIRABLE, OrderStatus, PaymentStatus
-from billing.models import Payment, PaymentOrder, Receipt, ReceiptCounter, citizens
+from billing.models import (
+    Invoice,
+    InvoiceCounter,
+    Payment,
+    PaymentOrder,
+    Receipt,
+    ReceiptCounter,
+    citizens,
+)
 
 
 async def next_order_number(session: AsyncSession) -> int:
@@ -57,10 +65,11 @@ async def citizen(session: AsyncSession, user_id: uuid.UUID) -> Any | None:
 
 
 def orders_of(user_id: uuid.UUID, request_id: uuid.UUID | None = None) -> Select[Any]:
-    """A citizen's orders with their receipt numbers, newest first."""
+    """A citizen's orders with their receipt and invoice numbers, newest first."""
     statement = (
-        select(PaymentOrder, Receipt.number)
+        select(PaymentOrder, Receipt.number, Invoice.number)
         .join(Receipt, col(Receipt.order_id) == PaymentOrder.id, isouter=True)
+        .join(Invoice, col(Invoice.order_id) == PaymentOrder.id, isouter=True)
         .where(PaymentOrder.user_id == user_id)
     )
     if request_id is not None:
@@ -75,10 +84,19 @@ def payments_for_operators(
     paid_before: datetime | None,
     status: OrderStatus | None,
 ) -> Select[Any]:
-    """Orders with their receipts and citizens; a period selects the orders paid within it."""
+    """Orders with their receipts, invoice numbers and citizens; a period selects the orders
+    paid within it."""
     statement = (
-        select(PaymentOrder, Receipt, citizens.c.first_name, citizens.c.last_name, citizens.c.tax_code)
+        select(
+            PaymentOrder,
+            Receipt,
+            Invoice.number,
+            citizens.c.first_name,
+            citizens.c.last_name,
+            citizens.c.tax_code,
+        )
         .join(Receipt, col(Receipt.order_id) == PaymentOrder.id, isouter=True)
+        .join(Invoice, col(Invoice.order_id) == PaymentOrder.id, isouter=True)
         .join(citizens, citizens.c.user_id == PaymentOrder.user_id, isouter=True)
     )
     if user_id is not None:
@@ -117,6 +135,54 @@ async def allocate_receipt_sequence(session: AsyncSession, year: int) -> int:
         .returning(table.c.last_number)
     )
     return int((await session.exec(statement)).scalar_one())
+
+
+async def invoice_of(session: AsyncSession, order_id: uuid.UUID) -> Invoice | None:
+    return (await session.exec(select(Invoice).where(Invoice.order_id == order_id))).first()
+
+
+async def next_invoice_file_number(session: AsyncSession) -> int:
+    """The next number of the invoices' files (their "progressivo invio"); gaps are harmless."""
+    statement = text("SELECT nextval(pg_get_serial_sequence('invoices', 'file_number'))")
+    return int((await session.exec(statement)).scalar_one())
+
+
+async def allocate_invoice_sequence(session: AsyncSession, year: int) -> int:
+    """The next invoice number of ``year``; the counter's row stays locked until the
+    transaction ends (see ``allocate_receipt_sequence``)."""
+    table = InvoiceCounter.__table__
+    statement = (
+        insert(table)
+        .values(year=year, last_number=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)
+    )
+    return int((await session.exec(statement)).scalar_one())
+
+
+def invoices_for_operators(
+    *, user_id: uuid.UUID | None, issued_from: datetime | None, issued_before: datetime | None
+) -> Select[Any]:
+    """Invoices of a citizen or of a period (issued within it), newest first."""
+    statement = select(Invoice)
+    if user_id is not None:
+        statement = statement.where(Invoice.user_id == user_id)
+    if issued_from is not None:
+        statement = statement.where(col(Invoice.issued_at) >= issued_from)
+    if issued_before is not None:
+        statement = statement.where(col(Invoice.issued_at) < issued_before)
+    return statement.order_by(
+        col(Invoice.issued_at).desc(), col(Invoice.year).desc(), col(Invoice.sequence).desc()
+    )
+
+
+async def invoices_issued_between(session: AsyncSession, start: datetime, end: datetime) -> list[Invoice]:
+    statement = (
+        select(Invoice)
+        .where(col(Invoice.issued_at) >= start, col(Invoice.issued_at) < end)
+        .order_by(col(Invoice.year), col(Invoice.sequence))
+    )
+    return list((await session.exec(statement)).all())
 
 
 async def open_payments_started_before(session: AsyncSession, cutoff: datetime, limit: int) -> list[Payment]:

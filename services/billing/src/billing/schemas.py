@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -33,6 +33,12 @@ class Order(BaseModel):
     can_pay: bool
     receipt_available: bool
     receipt_number: str | None
+    # The invoice: issued (``invoice_number``), or still to be asked for through
+    # ``invoice_deadline`` (the 10th day after payment, Europe/Rome, included).
+    invoice_available: bool
+    invoice_number: str | None
+    invoice_requestable: bool
+    invoice_deadline: date | None
     paid_at: datetime | None
     created_at: datetime
 
@@ -89,3 +95,92 @@ class ProviderNotificationBody(BaseModel):
         if not MIN_YEAR <= value.year <= MAX_YEAR:
             raise ValueError("Data fuori dall'intervallo ammesso.")
         return value
+
+
+# --- Invoices -----------------------------------------------------------------------------------
+
+BuyerKind = Literal["person", "company"]
+_Text = Annotated[str | None, Field(default=None, max_length=300)]
+
+
+class Buyer(BaseModel):
+    """Who an invoice is made out to: as the form prefills it, and as an issued invoice states it.
+    ``name`` is the full name (person) or the company name."""
+
+    kind: BuyerKind
+    name: str | None
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    tax_code: str | None
+    vat_number: str | None
+    address_street: str | None
+    address_number: str | None
+    postcode: str | None
+    municipality: str | None
+    province: str | None
+    country: str
+    pec: str | None
+    recipient_code: str | None
+
+
+class InvoiceForm(BaseModel):
+    """Whether the invoice of an order can be asked for now, until when, and the billing data
+    known of the citizen to prefill the form."""
+
+    eligible: bool
+    deadline: date | None
+    reason_code: str | None
+    reason_if_not: str | None
+    buyer: Buyer
+
+
+class InvoiceRequest(BaseModel):
+    """The billing data as the citizen completed it (the form's ``buyer``; ``name`` ignored).
+    Each rule is checked with an Italian message per field."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: BuyerKind
+    first_name: _Text
+    last_name: _Text
+    company_name: _Text
+    tax_code: _Text
+    vat_number: _Text
+    address_street: _Text
+    address_number: _Text
+    postcode: _Text
+    municipality: _Text
+    province: _Text
+    country: _Text
+    pec: _Text
+    recipient_code: _Text
+
+
+class Invoice(BaseModel):
+    """An issued invoice: ``number`` like ``FPR 12/2026``; amounts in cents, net + VAT = total
+    paid; ``xml_filename`` the name of its FatturaPA file."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    number: str
+    issued_at: datetime
+    issue_date: date
+    amount_cents: int
+    net_cents: int
+    vat_cents: int
+    vat_rate_percent: int
+    currency: str
+    description: str
+    plate: str
+    period: str | None
+    paid_at: datetime
+    receipt_number: str | None
+    buyer: Buyer
+    xml_filename: str
+
+
+class AdminInvoice(Invoice):
+    """An invoice as an operator sees it: with its citizen."""
+
+    user_id: uuid.UUID

@@ -22,6 +22,20 @@ class Settings(ServiceSettings):
     segregation_code: int = Field(default=1, ge=0, le=99)
     vat_rate_percent: int = Field(default=22, ge=0, le=100)
 
+    # The Comune as the seller on its invoices (FatturaPA "cedente/prestatore"); its name and
+    # codice fiscale are creditor_name and creditor_tax_code above.
+    # EXAMPLE DEFAULTS, for the municipality's financial office to confirm before any invoice
+    # reaches SDI: neither this partita IVA nor the codice fiscale 80002410610 passes its check
+    # digit, and SDI refuses invoices whose seller identifiers are not registered.
+    seller_vat_number: str = Field(default="01272950616", pattern=r"^[0-9]{11}$")
+    seller_address_street: str = Field(default="Piazza Vanvitelli", min_length=1, max_length=60)
+    seller_address_number: str = Field(default="30", max_length=8)
+    seller_postcode: str = Field(default="81100", pattern=r"^[0-9]{5}$")
+    seller_municipality: str = Field(default="Caserta", min_length=1, max_length=60)
+    seller_province: str = Field(default="CE", pattern=r"^[A-Z]{2}$")
+    # RF01: ordinary VAT regime.
+    seller_regime_fiscale: str = Field(default="RF01", pattern=r"^RF[0-9]{2}$")
+
     # Where the checkout may send the citizen back (return_url): the portal's origin. Empty:
     # the origin of PUBLIC_BASE_URL (the gateway, which serves the portal).
     portal_origin: str = ""

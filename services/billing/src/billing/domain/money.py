@@ -45,3 +45,8 @@ def format_amount(cents: int, *, thousands: bool = True) -> str:
 def format_euro(cents: int) -> str:
     """``6000`` → ``€ 60,00``."""
     return f"€ {format_amount(cents)}"
+
+
+def decimal_amount(cents: int) -> Decimal:
+    """``4918`` → ``Decimal("49.18")``: exactly two decimals, as FatturaPA writes amounts."""
+    return Decimal(cents).scaleb(-2)

@@ -58,25 +58,35 @@ def _date(day: str, month: str, year: str) -> date | None:
         return None
 
 
-def period_from_description(description: str) -> str | None:
-    """The validity period a subscription description names ("dal 01/01/2026 al 31/12/2026"),
-    written the same way whatever form it had; None when it names none."""
+def period_bounds(description: str) -> tuple[date, date] | None:
+    """The first and last day of the validity period a subscription description names ("dal
+    01/01/2026 al 31/12/2026", "2026-01-01/2026-12-31", "anno 2026"); None when it names none."""
     match = _RANGE.search(description)
     if match:
         start, end = _date(*match.groups()[:3]), _date(*match.groups()[3:])
         if start and end and start <= end:
-            return f"dal {format_date(start)} al {format_date(end)}"
+            return start, end
     match = _ISO_RANGE.search(description)
     if match:
         y1, m1, d1, y2, m2, d2 = match.groups()
         start, end = _date(d1, m1, y1), _date(d2, m2, y2)
         if start and end and start <= end:
-            return f"dal {format_date(start)} al {format_date(end)}"
+            return start, end
     match = _YEAR.search(description)
     if match:
-        year = int(match.group(1))
-        return f"dal {format_date(date(year, 1, 1))} al {format_date(date(year, 12, 31))}"
+        start, end = _date("1", "1", match.group(1)), _date("31", "12", match.group(1))
+        if start and end:
+            return start, end
     return None
+
+
+def period_from_description(description: str) -> str | None:
+    """The validity period a subscription description names, written the same way whatever
+    form it had ("dal 01/01/2026 al 31/12/2026"); None when it names none."""
+    bounds = period_bounds(description)
+    if bounds is None:
+        return None
+    return f"dal {format_date(bounds[0])} al {format_date(bounds[1])}"
 
 
 def rome_day_bounds(start: date, end: date) -> tuple[datetime, datetime]:

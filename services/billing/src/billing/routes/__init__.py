@@ -4,8 +4,8 @@ to the sandbox provider), in the request's unit of work."""
 
 from fastapi import APIRouter
 
-from billing.routes import admin, orders, provider, receipts, sandbox
+from billing.routes import admin, invoices, orders, provider, receipts, sandbox
 
 router = APIRouter()
-for module in (orders, receipts, admin, provider, sandbox):
+for module in (orders, receipts, invoices, admin, provider, sandbox):
     router.include_router(module.router)

@@ -1,4 +1,4 @@
-"""Payments, for operators and admins."""
+"""Payments and invoices, for operators and admins."""
 
 import uuid
 from datetime import date
@@ -9,14 +9,17 @@ from fastapi import APIRouter, Query, Response
 from billing import schemas
 from billing.domain.orders import OrderStatus
 from billing.routes.deps import RuntimeDep
+from billing.routes.downloads import document_responses, download
 from billing.service import admin
 from kit.deps import Operator, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
 
 router = APIRouter(prefix="/admin", tags=["operatori"])
 
-From = Annotated[date | None, Query(alias="from", description="Pagati da questo giorno (incluso)")]
-To = Annotated[date | None, Query(alias="to", description="Pagati fino a questo giorno (incluso)")]
+From = Annotated[date | None, Query(alias="from", description="Dal giorno (incluso)")]
+To = Annotated[date | None, Query(alias="to", description="Al giorno (incluso)")]
+PeriodStart = Annotated[date, Query(alias="from", description="Dal giorno (incluso)")]
+PeriodEnd = Annotated[date, Query(alias="to", description="Al giorno (incluso)")]
 
 
 @router.get("/payments", summary="Pagamenti per cittadino o per periodo")
@@ -37,22 +40,48 @@ async def list_payments(
     "/payments.csv",
     summary="Esporta i pagamenti di un periodo (CSV per foglio di calcolo)",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "I pagamenti del periodo"}},
+    responses=document_responses("text/csv", "I pagamenti del periodo"),
 )
 async def export_payments(
-    user: Operator,
-    session: UnitOfWorkDep,
-    rt: RuntimeDep,
-    start: Annotated[date, Query(alias="from", description="Dal giorno (incluso)")],
-    end: Annotated[date, Query(alias="to", description="Al giorno (incluso)")],
+    user: Operator, session: UnitOfWorkDep, rt: RuntimeDep, start: PeriodStart, end: PeriodEnd
 ) -> Response:
     export = await admin.export_payments(session, rt, start, end)
-    return Response(
-        export.content,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{export.filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return download(export.content, "text/csv; charset=utf-8", export.filename)
+
+
+@router.get("/invoices", summary="Fatture per cittadino o per periodo di emissione")
+async def list_invoices(
+    user: Operator,
+    session: UnitOfWorkDep,
+    page: PageQuery,
+    user_id: uuid.UUID | None = None,
+    start: From = None,
+    end: To = None,
+) -> Page[schemas.AdminInvoice]:
+    return await admin.list_invoices(session, page, user_id=user_id, start=start, end=end)
+
+
+@router.get(
+    "/invoices.csv",
+    summary="Esporta le fatture di un periodo (CSV per foglio di calcolo)",
+    response_class=Response,
+    responses=document_responses("text/csv", "Le fatture del periodo"),
+)
+async def export_invoices(
+    user: Operator, session: UnitOfWorkDep, start: PeriodStart, end: PeriodEnd
+) -> Response:
+    export = await admin.export_invoices(session, start, end)
+    return download(export.content, "text/csv; charset=utf-8", export.filename)
+
+
+@router.get(
+    "/invoices.zip",
+    summary="I file XML FatturaPA delle fatture di un periodo (ZIP, al massimo un anno)",
+    response_class=Response,
+    responses=document_responses("application/zip", "I file XML del periodo, con i nomi attesi da SDI"),
+)
+async def export_invoice_files(
+    user: Operator, session: UnitOfWorkDep, start: PeriodStart, end: PeriodEnd
+) -> Response:
+    export = await admin.export_invoice_files(session, start, end)
+    return download(export.content, "application/zip", export.filename)

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from billing import repository
+from billing.domain.invoices import invoice_deadline, invoice_refusal
 from billing.domain.notice import build_notice
 from billing.domain.orders import OrderStatus, can_pay, can_transition, status_label
 from billing.domain.receipts import rome_date
@@ -94,8 +95,12 @@ async def expire_overdue(session: AsyncSession, rt: Runtime, now: datetime) -> d
     return {"expired": len(orders)}
 
 
-def public_order(order: PaymentOrder, receipt_number: str | None, rt: Runtime) -> Order:
+def public_order(
+    order: PaymentOrder, receipt_number: str | None, invoice_number: str | None, rt: Runtime
+) -> Order:
     settings = rt.settings
+    now = rt.clock.now()
+    refusal = invoice_refusal(order.status, order.paid_at, invoiced=invoice_number is not None, now=now)
     return Order(
         id=order.id,
         request_id=order.request_id,
@@ -110,9 +115,13 @@ def public_order(order: PaymentOrder, receipt_number: str | None, rt: Runtime) -
         creditor_tax_code=settings.creditor_tax_code,
         status=OrderStatus(order.status),
         status_label=status_label(order.status),
-        can_pay=can_pay(order.status, order.due_date, rome_date(rt.clock.now())),
+        can_pay=can_pay(order.status, order.due_date, rome_date(now)),
         receipt_available=receipt_number is not None,
         receipt_number=receipt_number,
+        invoice_available=invoice_number is not None,
+        invoice_number=invoice_number,
+        invoice_requestable=refusal is None,
+        invoice_deadline=invoice_deadline(order.paid_at) if order.paid_at is not None else None,
         paid_at=order.paid_at,
         created_at=order.created_at,
     )
@@ -122,8 +131,8 @@ async def get_order(session: AsyncSession, rt: Runtime, user_id: uuid.UUID, requ
     row = (await session.exec(repository.orders_of(user_id, request_id))).first()
     if row is None:
         raise order_not_found()
-    order, receipt_number = row
-    return public_order(order, receipt_number, rt)
+    order, receipt_number, invoice_number = row
+    return public_order(order, receipt_number, invoice_number, rt)
 
 
 async def list_orders(
@@ -134,5 +143,8 @@ async def list_orders(
     request_id: uuid.UUID | None = None,
 ) -> Page[Order]:
     return await paginate(
-        session, repository.orders_of(user_id, request_id), page, lambda row: public_order(row[0], row[1], rt)
+        session,
+        repository.orders_of(user_id, request_id),
+        page,
+        lambda row: public_order(row[0], row[1], row[2], rt),
     )
