@@ -1,19 +1,30 @@
 """The whole platform started for the end-to-end tests, as real processes behind the real
-gateway, isolated from any other run (see devtools.teststack)."""
+gateway, isolated from any other run (see devtools.teststack); the browser tests' base URL and
+the operator, logged in to the console in a browser context of their own.
+
+A module that needs other settings overrides ``stack`` with a module-scoped fixture of its own
+(``async with make_stack({...}) as running: yield running``): ``gateway``, ``mailbox``,
+``browser_base_url``, ``operator_email`` and ``operator`` then use that stack."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
+import re
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Browser, Page, expect
 
 from devtools.mailbox import Mailbox
 from devtools.teststack import Stack, running_stack
+from kit.testing.browser import DEFAULT_TIMEOUT_MS, artifacts_dir
+from tests.e2e.journeys import PASSWORD, create_operator, log_in
 
 StackOverrides = Mapping[str, Mapping[str, str]]
 MakeStack = Callable[..., AbstractAsyncContextManager[Stack]]
@@ -89,6 +100,46 @@ async def mailbox(stack: Stack) -> AsyncIterator[Mailbox]:
     """``await mailbox.wait_for_message(to=..., subject_contains=...)``"""
     async with httpx.AsyncClient(timeout=5.0) as client:
         yield Mailbox(client, stack.mail_url)
+
+
+@pytest.fixture
+def browser_base_url(stack: Stack) -> str:
+    return stack.url
+
+
+@pytest.fixture(scope="module")
+async def operator_email(stack: Stack) -> str:
+    """An operator account, as `make create-operator` makes it, on the module's stack."""
+    email = f"operatore.{uuid.uuid4().hex[:8]}@comune.caserta.it"
+    await asyncio.to_thread(create_operator, stack, email, PASSWORD)
+    return email
+
+
+@pytest.fixture
+async def operator(
+    browser: Browser,
+    browser_context_options: dict,
+    operator_email: str,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Page]:
+    """The operator, logged in to the console in a browser context of their own, beside the
+    citizen's ``page``; on failure its page is saved next to the citizen's."""
+    context = await browser.new_context(**browser_context_options)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    failed_before = request.session.testsfailed
+    try:
+        page = await context.new_page()
+        await log_in(page, operator_email)
+        await expect(page).to_have_url(re.compile(r"/operatore$"))
+        yield page
+        if request.session.testsfailed > failed_before and not page.is_closed():
+            directory = artifacts_dir(request.config)
+            directory.mkdir(parents=True, exist_ok=True)
+            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-140:] + ".operatore"
+            await page.screenshot(path=str(directory / f"{stem}.png"), full_page=True)
+            (directory / f"{stem}.html").write_text(await page.content(), encoding="utf-8")
+    finally:
+        await context.close()
 
 
 @pytest.hookimpl(wrapper=True)

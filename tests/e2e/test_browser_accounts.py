@@ -41,11 +41,6 @@ RESUME_URL = re.compile(r"https?://\S+/registrazione/[0-9a-f-]{36}\?t=\S+")
 RESET_URL = re.compile(r"https?://\S+/password/reimposta\?t=\S+")
 
 
-@pytest.fixture
-def browser_base_url(stack: Stack) -> str:
-    return stack.url
-
-
 @pytest.fixture(scope="module")
 async def short_stack(make_stack) -> AsyncIterator[Stack]:
     """A second platform whose registration sessions last seconds, not ten minutes, and where

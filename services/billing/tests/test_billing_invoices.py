@@ -230,6 +230,28 @@ async def test_an_invoice_for_a_paid_order_has_its_pdf_its_valid_xml_and_one_eve
     assert await billing.payloads(ISSUED, 1, request_id=request_id) == []
 
 
+async def test_the_invoice_line_names_the_plate_once_when_the_description_already_does(billing) -> None:  # noqa: ANN001
+    # As subscriptions describes an approved request (subscriptions.request.approved.v1).
+    description = (
+        "Abbonamento Residenti – semestrale, settore S1, targa NZ845WH, dal 30/11/2026 al 29/05/2027"
+    )
+    user_id, request_id, _ = await billing.paid_order(plate="NZ845WH", description=description)
+
+    response = await billing.request_invoice(user_id, request_id)
+
+    assert response.status_code == 201, response.text
+    xml = await billing.client.get(
+        billing.url(f"/invoices/{request_id}/xml"), headers=billing.citizen(user_id)
+    )
+    [line] = (
+        fpa.auto_from_etree(ET.fromstring(xml.content))
+        .fattura_elettronica_body[0]
+        .dati_beni_servizi.dettaglio_linee
+    )
+    assert line.descrizione == description.replace("–", "-")
+    assert line.descrizione.count("NZ845WH") == 1
+
+
 async def test_a_company_gets_its_invoice_delivered_to_its_recipient_code(billing) -> None:  # noqa: ANN001
     user_id, request_id, _ = await billing.paid_order()
 

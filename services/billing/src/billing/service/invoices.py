@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -267,6 +268,10 @@ async def request_invoice(
 
 
 def _line_description(order: PaymentOrder) -> str:
+    """The invoice line: what was paid for and its plate. Subscriptions' descriptions name the
+    plate already ("…, settore S1, targa AB123CD, dal … al …"): then it is not said twice."""
+    if order.plate and re.search(rf"\btarga {re.escape(order.plate)}\b", order.description, re.IGNORECASE):
+        return order.description
     return f"{order.description} - targa {order.plate}"
 
 
