@@ -187,6 +187,23 @@ def make_page():
 
 
 @pytest.fixture
+def decided_first(gateway):
+    """``decided_first(review_path, review, action)``: another operator has decided the request
+    at ``review_path`` of a service: it shows the request as ``review`` now, and refuses
+    ``action`` ("approve", "reject") with 409."""
+
+    def decide(review_path: str, review: dict[str, Any], action: str) -> None:
+        gateway.on("GET", review_path, httpx.Response(200, json=review))
+        gateway.on(
+            "POST",
+            f"{review_path}/{action}",
+            problem(409, "request_already_decided", "Richiesta già decisa."),
+        )
+
+    return decide
+
+
+@pytest.fixture
 def request_lists() -> dict[str, str]:
     """The dashboard section id → the path of its service's list of the citizen's requests."""
     return dict(REQUEST_LISTS)

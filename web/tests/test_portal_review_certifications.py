@@ -244,16 +244,11 @@ async def test_rejecting_without_a_reason_shows_the_services_message_next_to_the
 
 @pytest.mark.parametrize("action, path", [("approva", "approve"), ("rifiuta", "reject")])
 async def test_a_request_another_operator_decided_first_shows_the_message_and_the_current_state(
-    client, gateway, login_as, csrf, pending, make_problem, action, path
+    client, login_as, csrf, pending, decided_first, action, path
 ):
     await login_as("operator")
     token = await csrf(f"/operatore/certificazioni/{REQUEST_ID}")
-    gateway.on("GET", f"{ADMIN}/{REQUEST_ID}", httpx.Response(200, json=REJECTED_BY_ANOTHER))
-    gateway.on(
-        "POST",
-        f"{ADMIN}/{REQUEST_ID}/{path}",
-        make_problem(409, "request_already_decided", "La richiesta è già stata decisa."),
-    )
+    decided_first(f"{ADMIN}/{REQUEST_ID}", REJECTED_BY_ANOTHER, path)
     response = await client.post(
         f"/operatore/certificazioni/{REQUEST_ID}/{action}", data={"reason": "Motivo", "csrf_token": token}
     )

@@ -160,9 +160,7 @@ async def test_rejecting_posts_the_reason_and_a_refusal_keeps_it(
     assert ">Libretto illeggibile.</textarea>" in response.text
 
 
-async def test_a_decision_taken_first_by_another_operator_is_explained(
-    client, gateway, login_as, csrf, make_problem
-):
+async def test_a_decision_taken_first_by_another_operator_is_explained(client, login_as, csrf, decided_first):
     await login_as("operator")
     approved = {
         **PENDING,
@@ -178,13 +176,8 @@ async def test_a_decision_taken_first_by_another_operator_is_explained(
             }
         ],
     }
-    gateway.on("GET", f"{ADMIN}/{REQUEST_ID}", httpx.Response(200, json=approved))
+    decided_first(f"{ADMIN}/{REQUEST_ID}", approved, "approve")
     token = await csrf(f"/operatore/targhe/{REQUEST_ID}")
-    gateway.on(
-        "POST",
-        f"{ADMIN}/{REQUEST_ID}/approve",
-        make_problem(409, "request_already_decided", "Richiesta già decisa."),
-    )
     response = await client.post(
         f"/operatore/targhe/{REQUEST_ID}/approva", data={"electric": "true", "csrf_token": token}
     )

@@ -175,9 +175,7 @@ async def test_a_reason_the_service_refuses_is_shown_next_to_it(
     assert 'id="reason-error"' in response.text and "Indica il motivo del rifiuto." in response.text
 
 
-async def test_a_decision_taken_first_by_another_operator_is_explained(
-    client, gateway, login_as, csrf, make_problem
-):
+async def test_a_decision_taken_first_by_another_operator_is_explained(client, login_as, csrf, decided_first):
     await login_as("operator")
     approved = {
         **PENDING,
@@ -197,13 +195,8 @@ async def test_a_decision_taken_first_by_another_operator_is_explained(
             },
         ],
     }
-    gateway.on("GET", f"{ADMIN}/{REQUEST_ID}", httpx.Response(200, json=approved))
+    decided_first(f"{ADMIN}/{REQUEST_ID}", approved, "reject")
     token = await csrf(f"/operatore/abbonamenti/{REQUEST_ID}")
-    gateway.on(
-        "POST",
-        f"{ADMIN}/{REQUEST_ID}/reject",
-        make_problem(409, "request_already_decided", "Richiesta già decisa."),
-    )
     response = await client.post(
         f"/operatore/abbonamenti/{REQUEST_ID}/rifiuta",
         data={"reason": "Motivo qualsiasi.", "csrf_token": token},

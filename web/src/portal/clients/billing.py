@@ -7,12 +7,13 @@ FatturaPA XML), and the operators' lists and exports of payments and invoices. S
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from portal.api import Download, parse
+from portal.api import Download
 from portal.clients.base import Page, ServiceClient, without_empty
 
 PREFIX = "/api/billing"
@@ -152,36 +153,54 @@ class IssuedInvoice(Invoice):
     user_id: uuid.UUID | None = None
 
 
+def _period(start: date | None, end: date | None) -> dict[str, str | None]:
+    """A period as billing reads it: its first and last day (days in Caserta, included)."""
+    return {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None}
+
+
+@dataclass(frozen=True)
+class PeriodQuery:
+    """A page of an operators' list: a citizen's (``user_id``) or a period's (``start`` to
+    ``end``, either may be open)."""
+
+    user_id: uuid.UUID | None
+    start: date | None
+    end: date | None
+    limit: int
+    offset: int
+
+    def params(self) -> dict[str, Any]:
+        user_id = str(self.user_id) if self.user_id else None
+        period = _period(self.start, self.end)
+        return without_empty({"user_id": user_id, **period, "limit": self.limit, "offset": self.offset})
+
+
 class BillingClient(ServiceClient):
     # The citizen
 
     async def order(self, request_id: uuid.UUID) -> Order:
-        return parse(Order, await self._user_call("GET", f"{PREFIX}/orders/{request_id}"))
+        return await self._user_get(Order, f"{PREFIX}/orders/{request_id}")
 
     async def checkout(self, request_id: uuid.UUID, return_url: str) -> Checkout:
         """A checkout at the provider, which sends the browser back to ``return_url`` (a page
         of the portal, on its public origin) with ``?esito=ok|annullato|rifiutato``."""
         body = {"return_url": return_url}
-        response = await self._user_call("POST", f"{PREFIX}/orders/{request_id}/checkout", json=body)
-        return parse(Checkout, response)
+        return await self._user_post(Checkout, f"{PREFIX}/orders/{request_id}/checkout", json=body)
 
     async def orders(self) -> Page[Order]:
         """The logged-in citizen's payment orders, newest first."""
-        response = await self._user_call("GET", f"{PREFIX}/orders", params={"limit": ORDERS_PAGE})
-        return parse(Page[Order], response)
+        return await self._user_get(Page[Order], f"{PREFIX}/orders", params={"limit": ORDERS_PAGE})
 
     async def receipt(self, request_id: uuid.UUID) -> Download:
         """The receipt of a paid request, as a PDF (citizens their own, operators any)."""
         return await self._user_download(f"{PREFIX}/receipts/{request_id}")
 
     async def invoice_form(self, request_id: uuid.UUID) -> InvoiceForm:
-        response = await self._user_call("GET", f"{PREFIX}/invoices/{request_id}/form")
-        return parse(InvoiceForm, response)
+        return await self._user_get(InvoiceForm, f"{PREFIX}/invoices/{request_id}/form")
 
     async def request_invoice(self, request_id: uuid.UUID, buyer: BuyerDetails) -> Invoice:
         """Issues the invoice of a paid request, made out to ``buyer``."""
-        response = await self._user_call("POST", f"{PREFIX}/invoices/{request_id}", json=buyer.body())
-        return parse(Invoice, response)
+        return await self._user_post(Invoice, f"{PREFIX}/invoices/{request_id}", json=buyer.body())
 
     async def invoice_pdf(self, request_id: uuid.UUID) -> Download:
         """The invoice as a PDF, the courtesy copy (citizens their own, operators any)."""
@@ -193,61 +212,25 @@ class BillingClient(ServiceClient):
 
     # Operators
 
-    async def payments(
-        self,
-        *,
-        user_id: uuid.UUID | None = None,
-        start: date | None = None,
-        end: date | None = None,
-        limit: int,
-        offset: int,
-    ) -> Page[Payment]:
-        """The payments of a citizen, or paid within a period (days in Caserta, included)."""
-        params = without_empty(
-            {
-                "user_id": str(user_id) if user_id else None,
-                "from": start.isoformat() if start else None,
-                "to": end.isoformat() if end else None,
-                "limit": limit,
-                "offset": offset,
-            }
-        )
-        response = await self._user_call("GET", f"{PREFIX}/admin/payments", params=params)
-        return parse(Page[Payment], response)
+    async def payments(self, query: PeriodQuery) -> Page[Payment]:
+        """The payments of a citizen, or paid within a period."""
+        return await self._user_get(Page[Payment], f"{PREFIX}/admin/payments", params=query.params())
 
     async def payments_csv(self, start: date, end: date) -> Download:
         """The payments received in a period, as the CSV the offices open in a spreadsheet."""
-        params = {"from": start.isoformat(), "to": end.isoformat()}
-        return await self._user_download(f"{PREFIX}/admin/payments.csv", params=params)
+        return await self._export("payments.csv", start, end)
 
-    async def invoices(
-        self,
-        *,
-        user_id: uuid.UUID | None = None,
-        start: date | None = None,
-        end: date | None = None,
-        limit: int,
-        offset: int,
-    ) -> Page[IssuedInvoice]:
-        """The invoices of a citizen, or issued within a period (days in Caserta, included)."""
-        params = without_empty(
-            {
-                "user_id": str(user_id) if user_id else None,
-                "from": start.isoformat() if start else None,
-                "to": end.isoformat() if end else None,
-                "limit": limit,
-                "offset": offset,
-            }
-        )
-        response = await self._user_call("GET", f"{PREFIX}/admin/invoices", params=params)
-        return parse(Page[IssuedInvoice], response)
+    async def invoices(self, query: PeriodQuery) -> Page[IssuedInvoice]:
+        """The invoices of a citizen, or issued within a period."""
+        return await self._user_get(Page[IssuedInvoice], f"{PREFIX}/admin/invoices", params=query.params())
 
     async def invoices_csv(self, start: date, end: date) -> Download:
         """The invoices issued in a period, as a CSV for a spreadsheet."""
-        params = {"from": start.isoformat(), "to": end.isoformat()}
-        return await self._user_download(f"{PREFIX}/admin/invoices.csv", params=params)
+        return await self._export("invoices.csv", start, end)
 
     async def invoices_zip(self, start: date, end: date) -> Download:
         """The FatturaPA files of the invoices issued in a period (at most a year), in a ZIP."""
-        params = {"from": start.isoformat(), "to": end.isoformat()}
-        return await self._user_download(f"{PREFIX}/admin/invoices.zip", params=params)
+        return await self._export("invoices.zip", start, end)
+
+    async def _export(self, filename: str, start: date, end: date) -> Download:
+        return await self._user_download(f"{PREFIX}/admin/{filename}", params=_period(start, end))

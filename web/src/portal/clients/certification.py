@@ -12,14 +12,14 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, model_validator
 
-from portal.api import Download, FileUpload, Multipart, parse
+from portal.api import Download, FileUpload
 from portal.clients.base import (
-    AuditEntry,
-    Citizen,
-    Document,
+    DocumentReviewClient,
     Page,
+    QueuedRequest,
     RequestSummary,
-    ServiceClient,
+    ReviewedRequest,
+    with_files,
     without_empty,
 )
 
@@ -72,33 +72,29 @@ class CertificationRequest(RequestSummary):
     valid_until: date | None = None
 
 
-class QueuedCertificationRequest(CertificationRequest):
-    """A request in the operators' queue (``citizen`` None until identity's event arrived)."""
-
-    citizen: Citizen | None = None
+class QueuedCertificationRequest(CertificationRequest, QueuedRequest):
+    """A request in the operators' queue."""
 
 
-class CertificationReview(CertificationRequest):
+class CertificationReview(CertificationRequest, ReviewedRequest):
     """A request as an operator reviews it."""
 
-    citizen: Citizen | None = None
     # Whether the citizen's residence street is among the chosen sector's (None: unknown).
     address_in_sector: bool | None = None
-    documents: list[Document] = []
-    audit: list[AuditEntry] = []
 
 
-class CertificationClient(ServiceClient):
+class CertificationClient(DocumentReviewClient):
+    REQUESTS = f"{PREFIX}/admin/requests"
+
     # The citizen
 
     async def sectors(self) -> Page[Sector]:
         """The sectors a citizen may choose."""
-        response = await self._user_call("GET", f"{PREFIX}/sectors", params={"limit": SECTORS_PAGE})
-        return parse(Page[Sector], response)
+        return await self._user_get(Page[Sector], f"{PREFIX}/sectors", params={"limit": SECTORS_PAGE})
 
     async def suggested_sector(self) -> SectorSuggestion:
         """The sector of the logged-in citizen's residence address, when there is one."""
-        return parse(SectorSuggestion, await self._user_call("GET", f"{PREFIX}/sectors/suggested"))
+        return await self._user_get(SectorSuggestion, f"{PREFIX}/sectors/suggested")
 
     async def self_certification_form(self, sector_code: str) -> Download:
         """The self-certification of residence as a PDF, filled in with the citizen's details
@@ -108,7 +104,7 @@ class CertificationClient(ServiceClient):
 
     async def list_requests(self) -> Page[CertificationRequest]:
         """The logged-in citizen's own requests."""
-        return parse(Page[CertificationRequest], await self._user_call("GET", f"{PREFIX}/requests"))
+        return await self._user_get(Page[CertificationRequest], f"{PREFIX}/requests")
 
     async def submit_request(
         self,
@@ -119,12 +115,8 @@ class CertificationClient(ServiceClient):
         """The files go to the service as they are read from the browser's upload. What the
         citizen left out is left out of the body: the service answers next to the field."""
         files = {"identity_document": identity_document, "self_certification": self_certification}
-        body = Multipart(
-            fields=without_empty({"sector_code": sector_code}),
-            files={name: file for name, file in files.items() if file is not None},
-        )
-        response = await self._user_call("POST", f"{PREFIX}/requests", multipart=body)
-        return parse(CertificationRequest, response)
+        body = with_files({"sector_code": sector_code}, files)
+        return await self._user_post(CertificationRequest, f"{PREFIX}/requests", multipart=body)
 
     # Operators
 
@@ -132,42 +124,24 @@ class CertificationClient(ServiceClient):
         self, *, sector_code: str = "", limit: int, offset: int
     ) -> Page[QueuedCertificationRequest]:
         """The requests waiting for a decision, oldest first."""
-        params = without_empty(
-            {"status": "pending", "sector_code": sector_code, "limit": limit, "offset": offset}
+        return await self._queue(
+            Page[QueuedCertificationRequest], sector_code=sector_code, limit=limit, offset=offset
         )
-        response = await self._user_call("GET", f"{PREFIX}/admin/requests", params=params)
-        return parse(Page[QueuedCertificationRequest], response)
 
     async def review(self, request_id: uuid.UUID) -> CertificationReview:
-        response = await self._user_call("GET", f"{PREFIX}/admin/requests/{request_id}")
-        return parse(CertificationReview, response)
-
-    async def document(self, request_id: uuid.UUID, document_id: uuid.UUID) -> Download:
-        return await self._user_download(f"{PREFIX}/admin/requests/{request_id}/documents/{document_id}")
-
-    async def document_preview(self, request_id: uuid.UUID, document_id: uuid.UUID, page: int) -> Download:
-        """One page of the document as a PNG image."""
-        path = f"{PREFIX}/admin/requests/{request_id}/documents/{document_id}/preview"
-        return await self._user_download(path, params={"page": page})
+        return await self._review(CertificationReview, request_id)
 
     async def approve(self, request_id: uuid.UUID) -> None:
-        await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/approve", json={})
-
-    async def reject(self, request_id: uuid.UUID, reason: str) -> None:
-        """The reason as typed, even empty: the service's own rule then says what it needs."""
-        body = {"reason": reason}
-        await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/reject", json=body)
+        await self._approve(request_id)
 
     # Admins: the sectors catalogue
 
     async def all_sectors(self) -> Page[Sector]:
         """Every sector, the inactive ones too."""
-        response = await self._user_call("GET", f"{PREFIX}/admin/sectors", params={"limit": SECTORS_PAGE})
-        return parse(Page[Sector], response)
+        return await self._user_get(Page[Sector], f"{PREFIX}/admin/sectors", params={"limit": SECTORS_PAGE})
 
     async def sector(self, code: str) -> Sector:
-        response = await self._user_call("GET", f"{PREFIX}/admin/sectors/{quote(code, safe='')}")
-        return parse(Sector, response)
+        return await self._user_get(Sector, f"{PREFIX}/admin/sectors/{quote(code, safe='')}")
 
     async def create_sector(self, draft: SectorDraft) -> None:
         body = draft.model_dump(include={"code", "name", "description", "streets"})

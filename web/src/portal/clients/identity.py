@@ -172,7 +172,7 @@ class IdentityClient(ServiceClient):
     # The logged-in user's profile
 
     async def me(self) -> Profile:
-        return parse(Profile, await self._user_call("GET", f"{PREFIX}/me"))
+        return await self._user_get(Profile, f"{PREFIX}/me")
 
     async def update_contacts(self, contacts: ContactsUpdate) -> None:
         await self._user_call("PATCH", f"{PREFIX}/me", json=contacts.body())
@@ -182,11 +182,9 @@ class IdentityClient(ServiceClient):
         await self._user_call("POST", f"{PREFIX}/me/email", json=body)
 
     async def confirm_email_change(self, otp: str) -> Profile:
-        response = await self._user_call("POST", f"{PREFIX}/me/email/confirm", json={"otp": otp})
-        return parse(Profile, response)
+        return await self._user_post(Profile, f"{PREFIX}/me/email/confirm", json={"otp": otp})
 
     # Operators and admins
 
     async def search_accounts(self, query: str) -> Page[AccountSummary]:
-        response = await self._user_call("GET", f"{PREFIX}/admin/users", params={"q": query})
-        return parse(Page[AccountSummary], response)
+        return await self._user_get(Page[AccountSummary], f"{PREFIX}/admin/users", params={"q": query})

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from portal.api import Download, parse
-from portal.clients.base import AuditEntry, Citizen, Page, RequestSummary, ServiceClient, without_empty
+from portal.api import Download
+from portal.clients.base import AuditEntry, Page, QueuedRequest, RequestSummary, ReviewClient, without_empty
 
 PREFIX = "/api/subscriptions"
 # The catalogue holds a few types: one page holds them all.
@@ -70,26 +70,36 @@ class TypeDraft(BaseModel):
         return {k: v for k, v in body.items() if v is not None}
 
 
-class CertificationOption(BaseModel):
-    """A valid certification of the citizen's, "Tipologia di certificazione" in the form."""
+class HeldCertification(BaseModel):
+    """A certification of the citizen's, as the subscriptions service knows it."""
 
     certification_id: uuid.UUID
     sector_code: str
     sector_name: str | None = None
     valid_from: date | None = None
     valid_until: date | None = None
-    # The codes of the types its sector allows; None: the service did not say (the portal
-    # then reads each type's sectors).
-    allowed_type_codes: list[str] | None = None
 
 
-class PlateOption(BaseModel):
-    """A plate associated with the citizen (``electric``: as the operator certified it)."""
+class HeldPlate(BaseModel):
+    """A plate of the citizen's, as the subscriptions service knows it."""
 
     plate_id: uuid.UUID
     plate: str
     make: str | None = None
     model: str | None = None
+
+
+class CertificationOption(HeldCertification):
+    """A valid certification of the citizen's, "Tipologia di certificazione" in the form."""
+
+    # The codes of the types its sector allows; None: the service did not say (the portal
+    # then reads each type's sectors).
+    allowed_type_codes: list[str] | None = None
+
+
+class PlateOption(HeldPlate):
+    """A plate associated with the citizen (``electric``: as the operator certified it)."""
+
     electric: bool = False
 
 
@@ -140,11 +150,9 @@ class SubscriptionRequest(RequestSummary):
         return self.status == "approved" and bool(self.amount_cents)
 
 
-class Subscription(BaseModel):
-    """A subscription of the citizen's ("Abbonamenti Associati"), active or past."""
+class SubscriptionTerms(BaseModel):
+    """What a subscription covers (a plate, a sector, a period) and how it stands."""
 
-    id: uuid.UUID
-    request_id: uuid.UUID
     plate: str
     sector_code: str | None = None
     sector_name: str | None = None
@@ -154,14 +162,21 @@ class Subscription(BaseModel):
     valid_until: date
     status: str
     status_label: str | None = None
-    activated_at: datetime | None = None
-    # What was paid for it; 0: free, there is no receipt. None: not said (a receipt is offered).
-    amount_cents: int | None = None
     # The ticket's number (CE-2026-000123).
     serial: str | None = None
     # Revoked: from which day, and why (in Italian).
     revoked_on: date | None = None
     revoked_reason: str | None = None
+
+
+class Subscription(SubscriptionTerms):
+    """A subscription of the citizen's ("Abbonamenti Associati"), active or past."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    activated_at: datetime | None = None
+    # What was paid for it; 0: free, there is no receipt. None: not said (a receipt is offered).
+    amount_cents: int | None = None
     # The ticket may be downloaded (neither revoked nor ended); "Rinnova" may be sent now, and
     # from which day it may. Not said: neither is offered.
     ticket_available: bool = False
@@ -222,22 +237,10 @@ class RenewalOffer(BaseModel):
 # --- enforcement -----------------------------------------------------------------------------
 
 
-class CheckedSubscription(BaseModel):
+class CheckedSubscription(SubscriptionTerms):
     """The subscription an enforcement check found."""
 
     id: uuid.UUID | None = None
-    serial: str | None = None
-    plate: str
-    sector_code: str | None = None
-    sector_name: str | None = None
-    subscription_type_code: str | None = None
-    subscription_type_name: str | None = None
-    valid_from: date
-    valid_until: date
-    status: str
-    status_label: str | None = None
-    revoked_on: date | None = None
-    revoked_reason: str | None = None
 
 
 class TicketFacts(BaseModel):
@@ -269,34 +272,24 @@ class EnforcementCheck(BaseModel):
 # --- what operators see of a request ---------------------------------------------------------
 
 
-class CertificationFacts(BaseModel):
-    """The citizen's certification as the subscriptions service knows it."""
+class CertificationFacts(HeldCertification):
+    """The certification a request names, and whether it is valid."""
 
-    certification_id: uuid.UUID
-    sector_code: str
-    sector_name: str | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
     expired: bool = False
     valid_today: bool | None = None
 
 
-class PlateFacts(BaseModel):
-    """The citizen's plate as the subscriptions service knows it."""
+class PlateFacts(HeldPlate):
+    """The plate a request names: whether it is certified electric, still associated."""
 
-    plate_id: uuid.UUID
-    plate: str
-    make: str | None = None
-    model: str | None = None
     electric: bool | None = None
     active: bool = True
 
 
-class QueuedSubscriptionRequest(SubscriptionRequest):
+class QueuedSubscriptionRequest(SubscriptionRequest, QueuedRequest):
     """A request in the operators' queue (``citizen``: when the service sends it)."""
 
     user_id: uuid.UUID | None = None
-    citizen: Citizen | None = None
 
 
 class SubscriptionReview(QueuedSubscriptionRequest):
@@ -307,11 +300,13 @@ class SubscriptionReview(QueuedSubscriptionRequest):
     audit: list[AuditEntry] = []
 
 
-class SubscriptionsClient(ServiceClient):
+class SubscriptionsClient(ReviewClient):
+    REQUESTS = f"{PREFIX}/admin/requests"
+
     # The citizen
 
     async def options(self) -> RequestOptions:
-        return parse(RequestOptions, await self._user_call("GET", f"{PREFIX}/options"))
+        return await self._user_get(RequestOptions, f"{PREFIX}/options")
 
     async def submit_request(
         self, *, certification_id: str, plate_id: str, subscription_type_code: str
@@ -325,82 +320,67 @@ class SubscriptionsClient(ServiceClient):
                 "subscription_type_code": subscription_type_code,
             }
         )
-        response = await self._user_call("POST", f"{PREFIX}/requests", json=body)
-        return parse(SubscriptionRequest, response)
+        return await self._user_post(SubscriptionRequest, f"{PREFIX}/requests", json=body)
 
     async def submit_electric_request(
         self, *, plate_id: str, subscription_type_code: str = ""
     ) -> SubscriptionRequest:
         """ "Auto Elettriche": the plate; the type only when the catalogue offers several."""
         body = without_empty({"plate_id": plate_id, "subscription_type_code": subscription_type_code})
-        response = await self._user_call("POST", f"{PREFIX}/requests/electric", json=body)
-        return parse(SubscriptionRequest, response)
+        return await self._user_post(SubscriptionRequest, f"{PREFIX}/requests/electric", json=body)
 
     async def list_requests(self) -> Page[SubscriptionRequest]:
         """The logged-in citizen's own requests, newest first."""
-        return parse(Page[SubscriptionRequest], await self._user_call("GET", f"{PREFIX}/requests"))
+        return await self._user_get(Page[SubscriptionRequest], f"{PREFIX}/requests")
 
     async def subscriptions(self) -> Page[Subscription]:
         """The logged-in citizen's subscriptions, newest first."""
-        response = await self._user_call(
-            "GET", f"{PREFIX}/subscriptions", params={"limit": SUBSCRIPTIONS_PAGE}
+        return await self._user_get(
+            Page[Subscription], f"{PREFIX}/subscriptions", params={"limit": SUBSCRIPTIONS_PAGE}
         )
-        return parse(Page[Subscription], response)
 
     async def ticket(self, subscription_id: uuid.UUID) -> Download:
         """The ticket ("contrassegno") to display on the dashboard of the car, as a PDF."""
         return await self._user_download(f"{PREFIX}/subscriptions/{subscription_id}/ticket")
 
     async def renewal_offer(self, subscription_id: uuid.UUID) -> RenewalOffer:
-        response = await self._user_call("GET", f"{PREFIX}/subscriptions/{subscription_id}/renewal")
-        return parse(RenewalOffer, response)
+        return await self._user_get(RenewalOffer, f"{PREFIX}/subscriptions/{subscription_id}/renewal")
 
     async def renew(self, subscription_id: uuid.UUID) -> SubscriptionRequest:
         """ "Rinnova": a request for the period after the subscription's, with its data."""
-        response = await self._user_call("POST", f"{PREFIX}/subscriptions/{subscription_id}/renew")
-        return parse(SubscriptionRequest, response)
+        return await self._user_post(SubscriptionRequest, f"{PREFIX}/subscriptions/{subscription_id}/renew")
 
     # Operators
 
     async def queue(self, *, plate: str = "", limit: int, offset: int) -> Page[QueuedSubscriptionRequest]:
         """The requests waiting for a decision, oldest first (``plate``: a plate)."""
-        params = without_empty({"status": "pending", "plate": plate, "limit": limit, "offset": offset})
-        response = await self._user_call("GET", f"{PREFIX}/admin/requests", params=params)
-        return parse(Page[QueuedSubscriptionRequest], response)
+        return await self._queue(Page[QueuedSubscriptionRequest], plate=plate, limit=limit, offset=offset)
 
     async def review(self, request_id: uuid.UUID) -> SubscriptionReview:
-        response = await self._user_call("GET", f"{PREFIX}/admin/requests/{request_id}")
-        return parse(SubscriptionReview, response)
+        return await self._review(SubscriptionReview, request_id)
 
     async def approve(self, request_id: uuid.UUID) -> None:
-        await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/approve", json={})
-
-    async def reject(self, request_id: uuid.UUID, reason: str) -> None:
-        """The reason as typed, even empty: the service's own rule then says what it needs."""
-        body = {"reason": reason}
-        await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/reject", json=body)
+        await self._approve(request_id)
 
     async def check_plate(self, plate: str) -> EnforcementCheck:
         """Is the plate (as typed: case, spaces and dashes do not matter) covered today?"""
-        response = await self._user_call("GET", f"{PREFIX}/admin/enforcement", params={"plate": plate})
-        return parse(EnforcementCheck, response)
+        return await self._user_get(EnforcementCheck, f"{PREFIX}/admin/enforcement", params={"plate": plate})
 
     async def verify_ticket(self, token: str) -> EnforcementCheck:
         """The text of a ticket's QR code: its signature, then its subscription today."""
         body = {"token": token}
-        response = await self._user_call("POST", f"{PREFIX}/admin/enforcement/verify", json=body)
-        return parse(EnforcementCheck, response)
+        return await self._user_post(EnforcementCheck, f"{PREFIX}/admin/enforcement/verify", json=body)
 
     # Admins: the catalogue of subscription types
 
     async def all_types(self) -> Page[SubscriptionType]:
         """Every type, the inactive ones too."""
-        response = await self._user_call("GET", f"{PREFIX}/admin/types", params={"limit": TYPES_PAGE})
-        return parse(Page[SubscriptionType], response)
+        return await self._user_get(
+            Page[SubscriptionType], f"{PREFIX}/admin/types", params={"limit": TYPES_PAGE}
+        )
 
     async def subscription_type(self, code: str) -> SubscriptionType:
-        response = await self._user_call("GET", f"{PREFIX}/admin/types/{quote(code, safe='')}")
-        return parse(SubscriptionType, response)
+        return await self._user_get(SubscriptionType, f"{PREFIX}/admin/types/{quote(code, safe='')}")
 
     async def create_type(self, draft: TypeDraft) -> None:
         await self._user_call("POST", f"{PREFIX}/admin/types", json=draft.body(with_code=True))

@@ -9,15 +9,14 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from portal.api import Download, FileUpload, Multipart, parse
+from portal.api import FileUpload
 from portal.clients.base import (
-    AuditEntry,
-    Citizen,
-    Document,
+    DocumentReviewClient,
     Page,
+    QueuedRequest,
     RequestSummary,
-    ServiceClient,
-    without_empty,
+    ReviewedRequest,
+    with_files,
 )
 
 PREFIX = "/api/vehicles"
@@ -56,28 +55,25 @@ class Plate(BaseModel):
     associated_at: datetime | None = None
 
 
-class QueuedPlateRequest(PlateRequest):
-    """A request in the operators' queue (``citizen`` None until identity's event arrived)."""
-
-    citizen: Citizen | None = None
+class QueuedPlateRequest(PlateRequest, QueuedRequest):
+    """A request in the operators' queue."""
 
 
-class PlateReview(PlateRequest):
+class PlateReview(PlateRequest, ReviewedRequest):
     """A request as an operator reviews it: the declaration, the documents, the trail."""
 
     foreign: bool | None = None
     owned: bool | None = None
-    citizen: Citizen | None = None
-    documents: list[Document] = []
-    audit: list[AuditEntry] = []
 
 
-class VehiclesClient(ServiceClient):
+class VehiclesClient(DocumentReviewClient):
+    REQUESTS = f"{PREFIX}/admin/requests"
+
     # The citizen
 
     async def list_requests(self) -> Page[PlateRequest]:
         """The logged-in citizen's own requests."""
-        return parse(Page[PlateRequest], await self._user_call("GET", f"{PREFIX}/requests"))
+        return await self._user_get(Page[PlateRequest], f"{PREFIX}/requests")
 
     async def submit_request(
         self,
@@ -91,17 +87,12 @@ class VehiclesClient(ServiceClient):
             "registration_document": registration_document,
             "availability_attestation": availability_attestation,
         }
-        body = Multipart(
-            fields=without_empty(declaration.model_dump()),
-            files={name: file for name, file in files.items() if file is not None},
-        )
-        response = await self._user_call("POST", f"{PREFIX}/requests", multipart=body)
-        return parse(PlateRequest, response)
+        body = with_files(declaration.model_dump(), files)
+        return await self._user_post(PlateRequest, f"{PREFIX}/requests", multipart=body)
 
     async def plates(self) -> Page[Plate]:
         """The plates associated with the logged-in citizen."""
-        response = await self._user_call("GET", f"{PREFIX}/plates", params={"limit": PLATES_PAGE})
-        return parse(Page[Plate], response)
+        return await self._user_get(Page[Plate], f"{PREFIX}/plates", params={"limit": PLATES_PAGE})
 
     async def remove_plate(self, plate_id: uuid.UUID) -> None:
         await self._user_call("DELETE", f"{PREFIX}/plates/{plate_id}")
@@ -110,28 +101,12 @@ class VehiclesClient(ServiceClient):
 
     async def queue(self, *, plate: str = "", limit: int, offset: int) -> Page[QueuedPlateRequest]:
         """The requests waiting for a decision, oldest first (``plate``: part of a plate)."""
-        params = without_empty({"status": "pending", "plate": plate, "limit": limit, "offset": offset})
-        response = await self._user_call("GET", f"{PREFIX}/admin/requests", params=params)
-        return parse(Page[QueuedPlateRequest], response)
+        return await self._queue(Page[QueuedPlateRequest], plate=plate, limit=limit, offset=offset)
 
     async def review(self, request_id: uuid.UUID) -> PlateReview:
-        return parse(PlateReview, await self._user_call("GET", f"{PREFIX}/admin/requests/{request_id}"))
-
-    async def document(self, request_id: uuid.UUID, document_id: uuid.UUID) -> Download:
-        return await self._user_download(f"{PREFIX}/admin/requests/{request_id}/documents/{document_id}")
-
-    async def document_preview(self, request_id: uuid.UUID, document_id: uuid.UUID, page: int) -> Download:
-        """One page of the document as a PNG image."""
-        path = f"{PREFIX}/admin/requests/{request_id}/documents/{document_id}/preview"
-        return await self._user_download(path, params={"page": page})
+        return await self._review(PlateReview, request_id)
 
     async def approve(self, request_id: uuid.UUID, *, electric: bool) -> None:
         """``electric``: what the operator read on the registration document (it decides the
         electric-car subscription)."""
-        body = {"electric": electric}
-        await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/approve", json=body)
-
-    async def reject(self, request_id: uuid.UUID, reason: str) -> None:
-        """The reason as typed, even empty: the service's own rule then says what it needs."""
-        body = {"reason": reason}
-        await self._user_call("POST", f"{PREFIX}/admin/requests/{request_id}/reject", json=body)
+        await self._approve(request_id, {"electric": electric})

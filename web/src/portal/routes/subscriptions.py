@@ -12,8 +12,9 @@ first, with its link, instead of a form that could only be refused."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlencode, urlsplit
 
 import structlog
@@ -140,6 +141,17 @@ class RequestChoices:
     types: list[tuple[str, str, dict[str, str]]]
     guidance: list[Guidance]
 
+    def preselect(self, form: FormState) -> None:
+        for name, offered in (
+            ("certification_id", self.certifications),
+            ("plate_id", self.plates),
+            ("subscription_type_code", self.types),
+        ):
+            _only(offered, form, name)
+
+    def explain(self, form: FormState) -> None:
+        """Every field the service may name is on the page."""
+
 
 def request_choices(options: RequestOptions) -> RequestChoices:
     """ "Nuova Richiesta": the valid certifications, the plates, and the types at least one
@@ -182,39 +194,54 @@ def _only(choices: list, form: FormState, name: str) -> None:
         form.values[name] = choices[0][0]
 
 
-# --- "Nuova Richiesta" -----------------------------------------------------------------------
+class Choices(Protocol):
+    """The choices of a request's form."""
+
+    def preselect(self, form: FormState) -> None:
+        """A new form: a choice with one option is made already."""
+
+    def explain(self, form: FormState) -> None:
+        """A refused form: the service's messages moved where the page shows them."""
 
 
-async def _request_page(
+async def _form_page(
     request: Request,
     subscriptions: SubscriptionsClient,
+    template: str,
+    choose: Callable[[RequestOptions], Choices],
     form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
+    """A request's form with the choices made of the citizen's options; without them (the
+    service did not answer) the page says so."""
     options = await _options(subscriptions)
-    choices = request_choices(options) if options is not None else None
+    choices = choose(options) if options is not None else None
     if form is None:
         form = FormState()
         if choices is not None:
-            for name, offered in (
-                ("certification_id", choices.certifications),
-                ("plate_id", choices.plates),
-                ("subscription_type_code", choices.types),
-            ):
-                _only(offered, form, name)
-    if choices is None:
-        status_code = 503
+            choices.preselect(form)
+    elif choices is not None:
+        choices.explain(form)
     return templates.TemplateResponse(
         request,
-        "subscriptions/new.html",
+        template,
         {"form": form, "labels": LABELS, "choices": choices, "unavailable": UNAVAILABLE_MESSAGE},
-        status_code=status_code,
+        status_code=503 if choices is None else status_code,
     )
+
+
+def _sent(request: Request) -> Response:
+    """To the dashboard, which says that the request was sent."""
+    flash(request, SENT, "success", section="abbonamenti")
+    return RedirectResponse(DASHBOARD, status_code=303)
+
+
+# --- "Nuova Richiesta" -----------------------------------------------------------------------
 
 
 @router.get("/nuova", response_class=HTMLResponse)
 async def new_request_page(request: Request, user: CitizenUser, subscriptions: Subscriptions) -> Response:
-    return await _request_page(request, subscriptions)
+    return await _form_page(request, subscriptions, "subscriptions/new.html", request_choices)
 
 
 @router.post("/nuova", response_class=HTMLResponse)
@@ -222,9 +249,10 @@ async def new_request(request: Request, user: CitizenUser, subscriptions: Subscr
     form = FormState(values=form_values(await request.form(), FIELDS))
     sent = await submit(form, subscriptions.submit_request(**form.values), LABELS)
     if not sent.ok:
-        return await _request_page(request, subscriptions, form, sent.status_code)
-    flash(request, SENT, "success", section="abbonamenti")
-    return RedirectResponse(DASHBOARD, status_code=303)
+        return await _form_page(
+            request, subscriptions, "subscriptions/new.html", request_choices, form, sent.status_code
+        )
+    return _sent(request)
 
 
 # --- "Auto Elettriche" -----------------------------------------------------------------------
@@ -239,6 +267,14 @@ class ElectricChoices:
     @property
     def type_options(self) -> list[tuple[str, str]]:
         return [(t.code, type_text(t)) for t in self.types]
+
+    def preselect(self, form: FormState) -> None:
+        _only(self.plates, form, "plate_id")
+
+    def explain(self, form: FormState) -> None:
+        if len(self.types) <= 1 and "subscription_type_code" in form.errors:
+            # No type to choose on the page: what the service says of it belongs to the summary.
+            form.general.append(form.errors.pop("subscription_type_code"))
 
 
 def electric_choices(options: RequestOptions) -> ElectricChoices:
@@ -255,36 +291,11 @@ def electric_choices(options: RequestOptions) -> ElectricChoices:
     )
 
 
-async def _electric_page(
-    request: Request,
-    subscriptions: SubscriptionsClient,
-    form: FormState | None = None,
-    status_code: int = 200,
-) -> Response:
-    options = await _options(subscriptions)
-    choices = electric_choices(options) if options is not None else None
-    if form is None:
-        form = FormState()
-        if choices is not None:
-            _only(choices.plates, form, "plate_id")
-    elif choices is not None and len(choices.types) <= 1 and "subscription_type_code" in form.errors:
-        # No type to choose on the page: what the service says of it belongs to the summary.
-        form.general.append(form.errors.pop("subscription_type_code"))
-    if choices is None:
-        status_code = 503
-    return templates.TemplateResponse(
-        request,
-        "subscriptions/electric.html",
-        {"form": form, "labels": LABELS, "choices": choices, "unavailable": UNAVAILABLE_MESSAGE},
-        status_code=status_code,
-    )
-
-
 @router.get("/auto-elettriche", response_class=HTMLResponse)
 async def electric_request_page(
     request: Request, user: CitizenUser, subscriptions: Subscriptions
 ) -> Response:
-    return await _electric_page(request, subscriptions)
+    return await _form_page(request, subscriptions, "subscriptions/electric.html", electric_choices)
 
 
 @router.post("/auto-elettriche", response_class=HTMLResponse)
@@ -293,9 +304,10 @@ async def electric_request(request: Request, user: CitizenUser, subscriptions: S
     form = FormState(values=form_values(await request.form(), ["plate_id", "subscription_type_code"]))
     sent = await submit(form, subscriptions.submit_electric_request(**form.values), LABELS)
     if not sent.ok:
-        return await _electric_page(request, subscriptions, form, sent.status_code)
-    flash(request, SENT, "success", section="abbonamenti")
-    return RedirectResponse(DASHBOARD, status_code=303)
+        return await _form_page(
+            request, subscriptions, "subscriptions/electric.html", electric_choices, form, sent.status_code
+        )
+    return _sent(request)
 
 
 # --- Fase 12: "Paga" -------------------------------------------------------------------------
