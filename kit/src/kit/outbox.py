@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 import structlog
-from sqlalchemy import select, text
+from sqlalchemy import Boolean, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope, Event
@@ -22,22 +22,25 @@ from kit.worker import Backoff, run_worker
 log = structlog.get_logger(__name__)
 
 
-async def emit(session: AsyncSession, event: Event) -> Envelope:
+async def emit(session: AsyncSession, event: Event, *, when: bool = True) -> Envelope:
     """Record ``event`` in the outbox within the session's transaction (commit is the caller's).
 
     NOTIFY inside a transaction is delivered at commit, so the relay wakes exactly when the
-    row becomes visible, and never for a rolled-back one.
+    row becomes visible, and never for a rolled-back one. ``when=False`` runs the very same
+    statement writing nothing: a use case whose answer must not reveal whether it emitted (the
+    password recovery of an unknown address) does the same work either way.
     """
     envelope = Envelope.wrap(event, correlation_id=current_correlation_id(), causation_id=causation_id.get())
+    values = {
+        "event_id": envelope.event_id,
+        "routing_key": envelope.routing_key,
+        "body": envelope.model_dump(mode="json"),
+    }
+    rows = select(*(bindparam(None, v, type_=outbox_table.c[c].type) for c, v in values.items())).where(
+        bindparam(None, when, type_=Boolean)
+    )
     inserted = (
-        outbox_table.insert()
-        .values(
-            event_id=envelope.event_id,
-            routing_key=envelope.routing_key,
-            body=envelope.model_dump(mode="json"),
-        )
-        .returning(outbox_table.c.id)
-        .cte("inserted")
+        outbox_table.insert().from_select(list(values), rows).returning(outbox_table.c.id).cte("inserted")
     )
     # One round trip: the row and its NOTIFY.
     await session.exec(

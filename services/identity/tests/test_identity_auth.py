@@ -6,10 +6,12 @@ import base64
 import json
 import time
 import uuid
+from datetime import timedelta
 
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OctKey
 
+from kit.clock import MovableClock
 from kit.testing.tokens import TestIssuer
 
 INVALID = "Email o password non corretti."
@@ -70,15 +72,26 @@ async def test_wrong_password_and_unknown_email_fail_alike(identity) -> None:  #
         assert response.json()["detail"] == INVALID
 
 
-async def test_repeated_failures_block_the_account_with_429(make_identity) -> None:  # noqa: ANN001
-    identity = await make_identity(login_max_failures_per_account=3)
+async def test_repeated_failures_slow_that_address_on_that_account_progressively(make_identity) -> None:  # noqa: ANN001
+    identity = await make_identity(login_max_failures_per_pair=3)
+    clock = identity.runtime.clock = MovableClock()
     person, _ = await identity.citizen()
     for _ in range(3):
         assert (await identity.login(person.email, "Sbagliata-2026")).status_code == 401
-    blocked = await identity.login(person.email)  # even the right password
+    blocked = await identity.login(person.email)  # even the right password, from this address
     assert blocked.status_code == 429
     assert blocked.json()["code"] == "too_many_attempts"
-    assert 890 <= int(blocked.headers["Retry-After"]) <= 900
+    assert blocked.json()["detail"] == "Troppi tentativi di accesso non riusciti: riprova tra 1 minuti."
+    assert 55 <= int(blocked.headers["Retry-After"]) <= 60
+    # Each further failure doubles the wait: 2, 4 minutes… at most 15.
+    previous = 60
+    for wait in (120, 240, 480, 900, 900):
+        clock.advance(timedelta(seconds=previous + 1))
+        previous = wait
+        assert (await identity.login(person.email, "Sbagliata-2026")).status_code == 401
+        again = await identity.login(person.email)
+        assert again.status_code == 429
+        assert wait - 5 <= int(again.headers["Retry-After"]) <= wait
     # An unknown address is throttled the same way: nothing tells the two apart.
     unknown = f"nessuno.{uuid.uuid4().hex[:6]}@example.it"
     for _ in range(3):
@@ -86,8 +99,68 @@ async def test_repeated_failures_block_the_account_with_429(make_identity) -> No
     assert (await identity.login(unknown, "Sbagliata-2026")).status_code == 429
 
 
+def _addresses(n: int) -> list[str]:
+    """Client addresses no other test uses (the throttle's rows outlive a replica)."""
+    net = uuid.uuid4().hex[:4]
+    return [f"2001:db8:{net}::{i + 1:x}" for i in range(n)]
+
+
+async def test_the_owner_logs_in_from_another_address_after_an_attackers_failures(make_identity) -> None:  # noqa: ANN001
+    identity = await make_identity()  # the default pair and account limits
+    person, _ = await identity.citizen()
+    operator = await identity.create_staff("operator")
+    attacker_address, owner_address = _addresses(2)
+    async with (
+        identity.client_from(attacker_address) as attacker,
+        identity.client_from(owner_address) as owner,
+    ):
+        for email in (person.email, operator):
+            answers = [
+                (
+                    await attacker.post(identity.url("/auth/login"), json={"email": email, "password": "x1"})
+                ).status_code
+                for _ in range(8)
+            ]
+            assert answers == [401] * 5 + [429] * 3  # the attacker is slowed down
+            fine = await owner.post(
+                identity.url("/auth/login"), json={"email": email, "password": identity.password}
+            )
+            assert fine.status_code == 200, fine.text
+        # The attacker's address stays slowed on that account, right password or not.
+        still = await attacker.post(
+            identity.url("/auth/login"), json={"email": person.email, "password": identity.password}
+        )
+        assert (still.status_code, still.json()["code"]) == (429, "too_many_attempts")
+        assert int(still.headers["Retry-After"]) > 0
+
+
+async def test_a_distributed_attack_does_not_lock_the_owner_out_from_a_clean_address(make_identity) -> None:  # noqa: ANN001
+    identity = await make_identity(login_max_failures_per_account=6)
+    person, _ = await identity.citizen()
+    login = identity.url("/auth/login")
+    wrong = {"email": person.email, "password": "Sbagliata-2026"}
+    *attacker_addresses, owner_address, newcomer_address = _addresses(8)
+    attackers = [identity.client_from(address) for address in attacker_addresses]
+    try:
+        for attacker in attackers:  # one failure from each address: no pair reaches its limit
+            assert (await attacker.post(login, json=wrong)).status_code == 401
+        # The account's limit is reached: every address that failed on it is held back…
+        for attacker in attackers:
+            blocked = await attacker.post(login, json={**wrong, "password": identity.password})
+            assert (blocked.status_code, blocked.json()["code"]) == (429, "too_many_attempts")
+            assert 890 <= int(blocked.headers["Retry-After"]) <= 900
+    finally:
+        for attacker in attackers:
+            await attacker.aclose()
+    # …but not an address without failures on it: the owner logs in.
+    async with identity.client_from(owner_address) as owner:
+        assert (await owner.post(login, json={**wrong, "password": identity.password})).status_code == 200
+    async with identity.client_from(newcomer_address) as newcomer:
+        assert (await newcomer.post(login, json=wrong)).status_code == 401
+
+
 async def test_a_success_clears_the_account_failures(make_identity) -> None:  # noqa: ANN001
-    identity = await make_identity(login_max_failures_per_account=3)
+    identity = await make_identity(login_max_failures_per_pair=3)
     person, _ = await identity.citizen()
     for _ in range(2):
         await identity.login(person.email, "Sbagliata-2026")

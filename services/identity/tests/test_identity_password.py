@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import event
+
+from identity.service.passwords import forgot
+from kit.uow import unit_of_work
+
 FORGOT = "Se l'indirizzo è registrato, riceverai un'email con le istruzioni."
 
 
@@ -95,3 +100,35 @@ async def test_a_second_request_within_a_minute_sends_no_second_email(identity) 
     second = await _forgot(identity, person.email)
     assert first.json() == second.json()
     assert len(await identity.payloads("identity.password_reset.requested", email=person.email)) == 1
+
+
+async def _statements_of_forgot(identity, email: str) -> list[str]:  # noqa: ANN001
+    """The SQL statements one forgot-password request runs on its own connection."""
+    seen: list[tuple[object, str]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001, ARG001
+        seen.append((conn, statement))
+
+    engine = identity.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        async with unit_of_work(identity.db) as session:
+            own = (await session.connection()).sync_connection
+            await forgot(session, identity.runtime, email)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return [statement for conn, statement in seen if conn is own]
+
+
+async def test_forgot_runs_the_same_statements_for_known_and_unknown_addresses(identity) -> None:  # noqa: ANN001
+    person, _ = await identity.citizen()
+    existing = await _statements_of_forgot(identity, person.email)
+    assert len(await identity.payloads("identity.password_reset.requested", email=person.email)) == 1
+    just_sent = await _statements_of_forgot(identity, person.email)  # within the interval: no e-mail
+    unknown_email = f"nessuno.{uuid.uuid4().hex[:6]}@example.it"
+    unknown = await _statements_of_forgot(identity, unknown_email)
+    malformed = await _statements_of_forgot(identity, "non-una-email")
+    assert len(existing) >= 3
+    assert existing == just_sent == unknown == malformed
+    assert len(await identity.payloads("identity.password_reset.requested", email=person.email)) == 1
+    assert await identity.payloads("identity.password_reset.requested", email=unknown_email) == []

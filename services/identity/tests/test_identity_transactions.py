@@ -116,7 +116,7 @@ async def test_wrong_otps_on_an_email_change_are_counted_then_end_the_request(id
 
 
 async def test_a_wrong_password_on_an_email_change_counts_as_a_failed_login(make_identity) -> None:  # noqa: ANN001
-    identity = await make_identity(login_max_failures_per_account=2)
+    identity = await make_identity(login_max_failures_per_pair=2)
     person, tokens = await identity.citizen()
     headers = identity.bearer(tokens["access_token"])
     body = {"new_email": f"nuovo.{uuid.uuid4().hex[:8]}@example.it", "password": "Sbagliata-2026"}

@@ -44,8 +44,15 @@ class Settings(ServiceSettings):
     password_reset_min_interval_s: int = Field(default=60, ge=0)
     email_change_ttl_s: int = Field(default=600, ge=1)
 
-    # Login throttling: failures within the window, then a lockout.
-    login_max_failures_per_account: int = Field(default=5, ge=1)
+    # Login throttling (identity.domain.throttle). One address failing on one account: after
+    # _PER_PAIR failures it waits LOGIN_PAIR_DELAY_S, doubled at each further failure, at most
+    # LOGIN_LOCKOUT_S; forgotten after LOGIN_PAIR_MEMORY_S without failures or on a success.
+    login_max_failures_per_pair: int = Field(default=5, ge=1)
+    login_pair_delay_s: int = Field(default=60, ge=1)
+    login_pair_memory_s: int = Field(default=24 * 3600, ge=1)
+    # Failures within the window on one account from every address (they block only the
+    # addresses that failed on it, never a clean one), and from one address on any account.
+    login_max_failures_per_account: int = Field(default=50, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_failure_window_s: int = Field(default=900, ge=1)
     login_lockout_s: int = Field(default=900, ge=1)

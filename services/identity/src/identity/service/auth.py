@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from identity import schemas
 from identity.domain import codes, errors
 from identity.domain.emails import InvalidEmail, normalize_email
-from identity.domain.throttle import account_key, address_key
 from identity.models import Account, RefreshToken
 from identity.repository import account_by_email
 from identity.runtime import Runtime
@@ -58,8 +57,7 @@ async def login(
         email = normalize_email(command.email)
     except InvalidEmail:
         email = command.email.strip()
-    keys = [account_key(email), address_key(client_address)]
-    if wait := await rt.throttler.retry_after(session, keys, now):
+    if wait := await rt.throttler.retry_after(session, email, client_address, now):
         log.info("auth.login_throttled", client_address=client_address, retry_after=wait)
         raise errors.too_many_attempts(wait)
 
@@ -67,14 +65,14 @@ async def login(
     valid, new_hash = await rt.passwords.verify(command.password, account.password_hash if account else None)
     if account is None or not valid:
         # Nothing else is written before this point: the refusal keeps only the failure count.
-        await rt.throttler.record_failure(session, keys, now)
+        await rt.throttler.record_failure(session, email, client_address, now)
         log.info("auth.login_failed", client_address=client_address)
         raise errors.invalid_credentials(keep_changes=True)
 
     if new_hash:
         account.password_hash = new_hash
         session.add(account)
-    await rt.throttler.clear(session, keys[0])
+    await rt.throttler.succeeded(session, email, client_address)
     pair = await issue_tokens(session, rt, account, family_id=uuid.uuid4(), now=now)
     log.info("auth.login", user_id=str(account.id), role=account.role)
     return pair

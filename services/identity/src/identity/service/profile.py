@@ -16,7 +16,6 @@ from identity.domain import codes, errors
 from identity.domain.emails import email_errors, normalize_email
 from identity.domain.personal_details import clean_text, contact_errors, normalize_phone, personal_details
 from identity.domain.registration import attempts_left, is_expired, is_locked
-from identity.domain.throttle import account_key, address_key
 from identity.models import Account, EmailChangeRequest
 from identity.repository import in_use_refusals, taken_fields
 from identity.runtime import Runtime
@@ -112,13 +111,12 @@ async def request_email_change(
     account = await _account(session, user_id, for_update=True)
     now = rt.clock.now()
     # The password is checked like a login: a stolen access token cannot guess it freely.
-    keys = [account_key(account.email), address_key(client_address)]
-    if wait := await rt.throttler.retry_after(session, keys, now):
+    if wait := await rt.throttler.retry_after(session, account.email, client_address, now):
         raise errors.too_many_attempts(wait)
     valid, _ = await rt.passwords.verify(command.password, account.password_hash)
     if not valid:
         # Nothing else is written before this point: the refusal keeps only the failure count.
-        await rt.throttler.record_failure(session, keys, now)
+        await rt.throttler.record_failure(session, account.email, client_address, now)
         raise errors.password_incorrect(keep_changes=True)
     if problems := email_errors(command.new_email, field="new_email"):
         raise Invalid(problems)
