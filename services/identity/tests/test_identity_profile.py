@@ -97,6 +97,63 @@ async def test_email_change_with_otp_to_the_new_address(identity, people) -> Non
     assert (await identity.login(person.email)).status_code == 401
 
 
+async def _change_email(identity, person, access_token: str) -> str:  # noqa: ANN001
+    headers = identity.bearer(access_token)
+    new_email = f"nuovo.{uuid.uuid4().hex[:8]}@example.it"
+    requested = await identity.client.post(
+        identity.url("/me/email"), json={"new_email": new_email, "password": person.password}, headers=headers
+    )
+    assert requested.status_code == 202
+    [event] = await identity.payloads("identity.email_change.requested", new_email=new_email)
+    confirmed = await identity.client.post(
+        identity.url("/me/email/confirm"), json={"otp": event["otp"]}, headers=headers
+    )
+    assert confirmed.status_code == 200
+    return new_email
+
+
+async def _refresh_status(identity, refresh_token: str) -> int:  # noqa: ANN001
+    response = await identity.client.post(
+        identity.url("/auth/refresh"), json={"refresh_token": refresh_token}
+    )
+    return response.status_code
+
+
+async def test_email_change_tells_the_old_address_and_ends_the_other_sessions(identity) -> None:  # noqa: ANN001
+    person, this_session = await identity.citizen()
+    other_session = await identity.tokens(person.email)
+    third_session = await identity.tokens(person.email)
+
+    new_email = await _change_email(identity, person, this_session["access_token"])
+
+    [changed] = await identity.payloads("identity.user.email_changed", new_email=new_email)
+    assert changed["old_email"] == person.email
+    me = await identity.client.get(identity.url("/me"), headers=identity.bearer(this_session["access_token"]))
+    assert changed["user_id"] == me.json()["user_id"]
+    assert changed["changed_at"]
+    assert await _refresh_status(identity, other_session["refresh_token"]) == 401
+    assert await _refresh_status(identity, third_session["refresh_token"]) == 401
+    # The session that confirmed the change goes on.
+    assert await _refresh_status(identity, this_session["refresh_token"]) == 200
+
+
+async def test_email_change_from_a_token_without_session_ends_every_session(identity) -> None:  # noqa: ANN001
+    person, first = await identity.citizen()
+    second = await identity.tokens(person.email)
+    me = await identity.client.get(identity.url("/me"), headers=identity.bearer(first["access_token"]))
+    # An access token issued before the ``sid`` claim existed: the login is unknown.
+    legacy = await identity.runtime.keys.issue_access_token(
+        identity.db, user_id=uuid.UUID(me.json()["user_id"]), role="citizen", email=person.email
+    )
+
+    new_email = await _change_email(identity, person, legacy)
+
+    [changed] = await identity.payloads("identity.user.email_changed", new_email=new_email)
+    assert changed["old_email"] == person.email
+    assert await _refresh_status(identity, first["refresh_token"]) == 401
+    assert await _refresh_status(identity, second["refresh_token"]) == 401
+
+
 async def test_citizen_gets_403_on_admin_users(identity) -> None:  # noqa: ANN001
     _, tokens = await identity.citizen()
     response = await identity.client.get(

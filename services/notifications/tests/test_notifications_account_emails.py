@@ -74,7 +74,13 @@ def message_only(email: Email) -> str:
 
 
 def test_every_kind_of_message_has_a_subject_and_section_here_or_is_an_identity_one() -> None:
-    identity = {MessageKind.OTP, MessageKind.WELCOME, MessageKind.RESET, MessageKind.EMAIL_CHANGE}
+    identity = {
+        MessageKind.OTP,
+        MessageKind.WELCOME,
+        MessageKind.RESET,
+        MessageKind.EMAIL_CHANGE,
+        MessageKind.EMAIL_CHANGED,
+    }
     assert set(ACCOUNT_EMAILS) == set(MessageKind) - identity
 
 

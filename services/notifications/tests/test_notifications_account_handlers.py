@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from contracts import Envelope, Event
-from contracts.events import ProfileChanged, UserRegistered
+from contracts.events import EmailChanged, ProfileChanged, UserRegistered
 from contracts.registry import parse_payload
 from kit.consumer import EventHandlers
 from kit.db import Database
@@ -175,6 +175,36 @@ async def test_the_message_goes_to_the_address_the_citizen_has_now(
     [message] = await messages_of(db, envelope.event_id)
     assert message.recipient == new
     assert "Gentile Maria Rossi," in (message.text_body or "")
+
+
+async def test_an_email_change_is_told_once_to_the_old_address_even_when_delivered_twice(
+    db: Database, handlers: EventHandlers
+) -> None:
+    user_id, old, new = uuid.uuid4(), address(), address()
+    await register(db, handlers, user_id, old)
+    # The read model already holds the new address: the notice must not go there.
+    moved = ProfileChanged(
+        user_id=user_id,
+        email=new,
+        tax_code="RSSMRA80A01B963X",
+        first_name="Mario",
+        last_name="Rossi",
+        changed_at=T0,
+    )
+    await deliver(db, handlers, wrap(moved))
+    envelope = wrap(EmailChanged(user_id=user_id, old_email=old, new_email=new, changed_at=T0))
+
+    await deliver(db, handlers, envelope)
+    await deliver(db, handlers, envelope)
+
+    [message] = await messages_of(db, envelope.event_id)
+    assert (message.kind, message.recipient, message.user_id) == (
+        MessageKind.EMAIL_CHANGED.value,
+        old,
+        user_id,
+    )
+    assert message.text_body and f"{new[0]}***@example.it" in message.text_body
+    assert new not in message.text_body and new not in (message.html_body or "")
 
 
 async def test_an_invoice_is_queued_with_its_pdf_once_even_when_delivered_twice(

@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from contracts.events import (
+    EmailChanged,
     EmailChangeRequested,
     PasswordResetRequested,
     RegistrationOtpResent,
@@ -20,7 +21,7 @@ from contracts.events import (
 )
 from kit.worker import Backoff
 from notifications.domain.delivery import RetryPolicy, is_expired, is_permanent
-from notifications.domain.emails import Composer, Email, validity_minutes
+from notifications.domain.emails import Composer, Email, masked_email, validity_minutes
 from notifications.domain.messages import CONFIDENTIAL, MessageKind
 from notifications.models import Message
 from notifications.repository import message_id_for
@@ -252,3 +253,63 @@ def test_smtp_credentials_must_be_encrypted_in_production() -> None:
     with pytest.raises(ValidationError):
         Settings(smtp_username="u")  # a password must come with it
     Settings(environment="production", smtp_username="u", smtp_password="p", smtp_starttls=True)
+
+
+def _email_changed(**overrides: object) -> EmailChanged:
+    values: dict[str, object] = {
+        "user_id": uuid.uuid4(),
+        "old_email": "mario.rossi@example.it",
+        "new_email": "nuovo.indirizzo@example.it",
+        # 14:05 UTC is 15:05 in Caserta in November.
+        "changed_at": datetime(2026, 11, 30, 14, 5, tzinfo=UTC),
+    }
+    return EmailChanged(**{**values, **overrides})
+
+
+def test_email_changed_goes_to_the_old_address_with_the_new_one_masked() -> None:
+    event = _email_changed()
+    email = composer.email_changed(event)
+    assert (email.kind, email.recipient, email.user_id) == (
+        MessageKind.EMAIL_CHANGED,
+        "mario.rossi@example.it",
+        event.user_id,
+    )
+    assert email.subject == "Caserta Sosta – L'indirizzo email del tuo account è stato cambiato"
+    assert not email.is_secret and email.expires_at is None
+    for part in (email.text, email.html):
+        assert "n***@example.it" in part
+        assert "nuovo.indirizzo" not in part
+        assert "30/11/2026 15:05" in part
+        assert "contatta subito il Comune" in part
+        assert "assistenza@parkingcaserta.it" in part
+        assert "https://parkingcaserta.it/password/dimenticata" in part
+    assert "L'indirizzo email del tuo account è stato cambiato" in email.text
+    assert 'href="https://parkingcaserta.it/password/dimenticata"' in email.html
+
+
+def test_email_changed_uses_the_support_contact_of_the_settings() -> None:
+    email = Composer("https://parkingcaserta.it", support_contact="tel. 0823 000000").email_changed(
+        _email_changed()
+    )
+    assert "contatta subito il Comune: tel. 0823 000000" in " ".join(email.text.split())
+    assert Settings(environment="test", support_contact="x@y.it").support_contact == "x@y.it"
+
+
+def test_email_changed_escapes_addresses_and_contact_in_html() -> None:
+    event = _email_changed(new_email="<b>@example.it", old_email="mario.rossi@example.it")
+    email = Composer("https://parkingcaserta.it", support_contact="<script>x</script>").email_changed(event)
+    assert "<script>" not in email.html and "&lt;script&gt;x&lt;/script&gt;" in email.html
+    assert "&lt;***@example.it" in email.html
+    assert "<***@example.it" in email.text  # the text part is verbatim
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [
+        ("mario.rossi@example.it", "m***@example.it"),
+        ("m@example.it", "m***@example.it"),
+        ("  Anna@Comune.Caserta.it ", "A***@Comune.Caserta.it"),
+    ],
+)
+def test_masked_email_keeps_the_first_letter_and_the_domain(address: str, masked: str) -> None:
+    assert masked_email(address) == masked

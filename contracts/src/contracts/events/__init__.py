@@ -8,6 +8,7 @@ from contracts.events.certification import (
     CertificationRequestSubmitted,
 )
 from contracts.events.identity import (
+    EmailChanged,
     EmailChangeRequested,
     PasswordResetRequested,
     ProfileChanged,

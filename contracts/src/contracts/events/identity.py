@@ -66,6 +66,16 @@ class EmailChangeRequested(_Identity):
     expires_at: datetime
 
 
+class EmailChanged(_Identity):
+    """A citizen confirmed the move to a new address: the old one is told, in case it was not them."""
+
+    type = "identity.user.email_changed"
+    user_id: uuid.UUID
+    old_email: str
+    new_email: str
+    changed_at: datetime
+
+
 class ProfileChanged(_Identity):
     type = "identity.user.profile_changed"
     user_id: uuid.UUID

@@ -151,7 +151,10 @@ class SigningKeys:
         role: str,
         email: str,
         now: float | None = None,
+        session_id: uuid.UUID | None = None,
     ) -> str:
+        """``session_id``, the refresh-token family of the login, goes into the ``sid`` claim:
+        identity uses it to keep that login when it ends the account's other sessions."""
         key = await self.signing_key(db)
         issued_at = int(now if now is not None else self.clock.now().timestamp())
         claims = {
@@ -164,4 +167,6 @@ class SigningKeys:
             "exp": issued_at + self.settings.access_token_ttl_s,
             "jti": uuid.uuid4().hex,
         }
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         return jwt.encode({"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}, claims, key)

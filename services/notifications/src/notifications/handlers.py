@@ -30,6 +30,7 @@ from contracts.events import (
     CertificationExpired,
     CertificationRequestApproved,
     CertificationRequestRejected,
+    EmailChanged,
     EmailChangeRequested,
     InvoiceIssued,
     InvoiceIssuedV2,
@@ -103,6 +104,9 @@ class MailHandlers:
     ) -> None:
         await _queue(session, self.composer.email_change(event, envelope.occurred_at), envelope)
 
+    async def email_changed(self, session: AsyncSession, event: EmailChanged, envelope: Envelope) -> None:
+        await _queue(session, self.composer.email_changed(event), envelope)
+
     def to_citizen(self, compose: Callable[[Any, Recipient], Email]) -> Handler:
         """A handler that e-mails the citizen the event is about (its ``user_id``), at their
         current address."""
@@ -146,6 +150,7 @@ def build_handlers(rt: Runtime) -> EventHandlers:
     handlers.add(UserRegisteredV2, "mail.user_registered.v2", mail.user_registered)
     handlers.add(PasswordResetRequested, "mail.password_reset_requested", mail.password_reset_requested)
     handlers.add(EmailChangeRequested, "mail.email_change_requested", mail.email_change_requested)
+    handlers.add(EmailChanged, "mail.email_changed", mail.email_changed)
     # Fasi 5–14: every outcome the citizen must hear about, to the citizen's current address.
     c = mail.composer
     for event_cls, name, compose in (

@@ -18,7 +18,7 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         db=Database(settings.database_url),
-        composer=Composer(settings.portal_url),
+        composer=Composer(settings.portal_url, support_contact=settings.support_contact),
     )
 
 

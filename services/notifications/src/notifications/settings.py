@@ -19,6 +19,10 @@ class Settings(ServiceSettings):
     smtp_use_tls: bool = False  # TLS from the first byte (port 465)
     smtp_timeout_s: float = Field(default=30.0, gt=0)
     mail_from: str = "Comune di Caserta - Sosta residenti <noreply@parkingcaserta.it>"
+    # Whom a citizen contacts when something happened to the account that was not them (the
+    # notice of an e-mail change sent to the old address): written as is after "contatta
+    # subito il Comune:".
+    support_contact: str = "Ufficio Mobilità del Comune di Caserta, assistenza@parkingcaserta.it"
     # Right-hand side of every Message-ID we generate.
     mail_id_domain: str = "parkingcaserta.it"
 

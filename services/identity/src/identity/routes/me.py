@@ -3,7 +3,7 @@
 from fastapi import APIRouter, status
 
 from identity import schemas
-from identity.routes.deps import ClientAddress, RuntimeDep
+from identity.routes.deps import ClientAddress, LoginSession, RuntimeDep
 from identity.service import profile
 from kit.deps import CurrentUser, UnitOfWorkDep
 
@@ -33,8 +33,16 @@ async def request_email_change(
     return await profile.request_email_change(session, rt, user.user_id, body, client_address=client_address)
 
 
-@router.post("/email/confirm", summary="Conferma il nuovo indirizzo email con l'OTP")
+@router.post(
+    "/email/confirm",
+    summary="Conferma il nuovo indirizzo email con l'OTP",
+    description="Termina ogni altra sessione dell'account; quella che conferma resta valida.",
+)
 async def confirm_email_change(
-    body: schemas.EmailChangeConfirm, user: CurrentUser, session: UnitOfWorkDep, rt: RuntimeDep
+    body: schemas.EmailChangeConfirm,
+    user: CurrentUser,
+    session: UnitOfWorkDep,
+    rt: RuntimeDep,
+    login_session: LoginSession,
 ) -> schemas.Profile:
-    return await profile.confirm_email_change(session, rt, user.user_id, body.otp)
+    return await profile.confirm_email_change(session, rt, user.user_id, body.otp, keep_session=login_session)

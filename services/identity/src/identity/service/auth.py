@@ -29,7 +29,12 @@ async def issue_tokens(
 ) -> schemas.TokenPair:
     """A new access token and a new refresh token of ``family_id`` (added to the session)."""
     access_token = await rt.keys.issue_access_token(
-        rt.db, user_id=account.id, role=account.role, email=account.email, now=now.timestamp()
+        rt.db,
+        user_id=account.id,
+        role=account.role,
+        email=account.email,
+        now=now.timestamp(),
+        session_id=family_id,
     )
     refresh_token = codes.new_token()
     session.add(
@@ -94,6 +99,20 @@ async def revoke_all(session: AsyncSession, account_id: uuid.UUID, now: datetime
         .where(col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=now)
     )
+
+
+async def revoke_others(
+    session: AsyncSession, account_id: uuid.UUID, keep_family_id: uuid.UUID | None, now: datetime
+) -> None:
+    """End every login of the account but ``keep_family_id`` (all of them when it is None)."""
+    query = (
+        update(RefreshToken)
+        .where(col(RefreshToken.account_id) == account_id)
+        .where(col(RefreshToken.revoked_at).is_(None))
+    )
+    if keep_family_id is not None:
+        query = query.where(col(RefreshToken.family_id) != keep_family_id)
+    await session.exec(query.values(revoked_at=now))
 
 
 async def refresh(session: AsyncSession, rt: Runtime, refresh_token: str) -> schemas.TokenPair:

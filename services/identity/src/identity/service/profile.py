@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.events import EmailChangeRequested, ProfileChangedV2
+from contracts.events import EmailChanged, EmailChangeRequested, ProfileChangedV2
 from identity import schemas
 from identity.domain import codes, errors
 from identity.domain.emails import email_errors, normalize_email
@@ -19,6 +19,7 @@ from identity.domain.registration import attempts_left, is_expired, is_locked
 from identity.models import Account, EmailChangeRequest
 from identity.repository import in_use_refusals, taken_fields
 from identity.runtime import Runtime
+from identity.service.auth import revoke_others
 from identity.service.registrations import otp_policy
 from kit.errors import Invalid
 from kit.outbox import emit
@@ -149,8 +150,16 @@ async def request_email_change(
 
 
 async def confirm_email_change(
-    session: AsyncSession, rt: Runtime, user_id: uuid.UUID, otp: str
+    session: AsyncSession,
+    rt: Runtime,
+    user_id: uuid.UUID,
+    otp: str,
+    *,
+    keep_session: uuid.UUID | None = None,
 ) -> schemas.Profile:
+    """Moves the account to the confirmed address, tells the old one (``EmailChanged``) and
+    ends every other login: all refresh-token families of the account but ``keep_session``,
+    the one that confirms (all of them when it is not known)."""
     request = (
         await session.exec(
             select(EmailChangeRequest).where(EmailChangeRequest.account_id == user_id).with_for_update()
@@ -179,11 +188,17 @@ async def confirm_email_change(
     if await taken_fields(session, email=request.new_email, now=now):
         raise errors.in_use({"email"}, email_field="new_email")
     account = await _account(session, user_id, for_update=True)
+    old_email = account.email
     account.email = request.new_email
     account.updated_at = now
     session.add(account)
     await session.delete(request)
     await flush_unique(session, in_use_refusals(email_field="new_email"))
+    await revoke_others(session, account.id, keep_session, now)
+    await emit(
+        session,
+        EmailChanged(user_id=account.id, old_email=old_email, new_email=account.email, changed_at=now),
+    )
     await _profile_changed(session, account)
-    log.info("profile.email_changed", user_id=str(account.id))
+    log.info("profile.email_changed", user_id=str(account.id), kept_session=keep_session is not None)
     return profile_of(account)

@@ -15,6 +15,7 @@ from contracts.events import (
     CertificationExpired,
     CertificationRequestApproved,
     CertificationRequestRejected,
+    EmailChanged,
     EmailChangeRequested,
     InvoiceIssued,
     InvoiceIssuedV2,
@@ -79,6 +80,15 @@ def in_rome(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(ROME)
+
+
+def masked_email(address: str) -> str:
+    """An address shown without giving it away: the first letter of the mailbox and the whole
+    domain ("mario.rossi@example.it" → "m***@example.it")."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return f"{address.strip()[:1]}***"
+    return f"{local[:1]}***@{domain}"
 
 
 def day(value: date | datetime) -> str:
@@ -190,6 +200,8 @@ class Composer:
     """Builds each e-mail from its event; ``portal_url`` is the public address of the portal."""
 
     portal_url: str
+    # Whom to contact if the account was changed by someone else (settings.support_contact).
+    support_contact: str = "Ufficio Mobilità del Comune di Caserta, assistenza@parkingcaserta.it"
 
     def registration_otp(
         self, event: RegistrationStarted | RegistrationOtpResent, issued_at: datetime
@@ -249,6 +261,21 @@ class Composer:
             new_email=event.new_email,
             expires_at=event.expires_at,
             **_expiry(issued_at, event.expires_at),
+        )
+
+    def email_changed(self, event: EmailChanged) -> Email:
+        """To the OLD address (the event's, not the read model's, which already has the new
+        one): the account moved, and what to do if it was not the citizen."""
+        return self._email(
+            MessageKind.EMAIL_CHANGED,
+            "email_changed",
+            event.old_email,
+            "L'indirizzo email del tuo account è stato cambiato",
+            event.user_id,
+            masked_new_email=masked_email(event.new_email),
+            changed_at=event.changed_at,
+            support_contact=self.support_contact,
+            recovery_url=f"{self.portal_url}/password/dimenticata",
         )
 
     # The outcomes of Fasi 5–12, to the citizen the event is about.

@@ -10,6 +10,7 @@ class MessageKind(StrEnum):
     WELCOME = "welcome"
     RESET = "reset"  # password-reset link
     EMAIL_CHANGE = "email_change"  # OTP to the new address
+    EMAIL_CHANGED = "email_changed"  # to the old address, once the change is confirmed
     # The outcomes a citizen hears about (Fasi 5–12), one kind per event
     # (every version of it).
     CERTIFICATION_APPROVED = "certification_approved"
