@@ -261,7 +261,7 @@ def test_compose_gateway_limits_bodies_larger_for_document_uploads(
             else:
                 assert answer.status_code == 413, name
         assert client.post("/domande", content=two_mib).status_code == 200  # portal forms
-        too_big = b"x" * (21 * MiB)
+        too_big = b"x" * (26 * MiB)
         assert client.post("/api/vehicles/requests", content=too_big).status_code == 413
 
 

@@ -79,7 +79,8 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = Field(default=1 * MiB, ge=1)
     # Routes that take documents (certifications, vehicles, the portal's forms): one request
     # may carry more than one file.
-    upload_max_body_bytes: int = Field(default=20 * MiB, ge=1)
+    # Two documents of 10 MiB (certification, vehicles) and the form around them.
+    upload_max_body_bytes: int = Field(default=25 * MiB, ge=1)
     # 0 over plain HTTP; set it where TLS terminates in front of (or at) the gateway.
     hsts_seconds: int = Field(default=0, ge=0)
     # Comma-separated proxies/CIDRs allowed to set X-Forwarded-* (a load balancer in front).

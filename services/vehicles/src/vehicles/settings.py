@@ -13,5 +13,5 @@ class Settings(ServiceSettings):
     port: int = 8103
 
     # Largest file accepted for each document of a request (checked while it streams); the
-    # gateway's upload limit (20 MiB) bounds the whole form.
-    upload_max_bytes: int = Field(default=8 * MIB, ge=1024, le=20 * MIB)
+    # gateway's upload limit (25 MiB) bounds the whole form.
+    upload_max_bytes: int = Field(default=10 * MIB, ge=1024, le=20 * MIB)
