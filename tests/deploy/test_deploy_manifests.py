@@ -319,6 +319,8 @@ def test_gateway_rate_limits_credentials_and_registrations(
 ) -> None:
     route = route_for(ingress_route, "/api/identity/registrations")
     assert "PathPrefix(`/api/identity/auth/`)" in route["match"]
+    assert "PathPrefix(`/api/identity/password/`)" in route["match"]
+    assert route_for(ingress_route, "/api/identity/password/") is route
     assert route["services"] == [{"name": "identity", "port": 8101}]
     assert "auth-rate-limit" in middleware_names(route)
     assert "body-limit" in middleware_names(route)

@@ -217,6 +217,23 @@ async def test_auth_routes_answer_429_after_a_burst(start_gateway) -> None:
     assert elsewhere.status_code == 200
 
 
+async def test_password_routes_answer_429_after_a_burst(start_gateway) -> None:
+    async with start_gateway(
+        GATEWAY_AUTH_RATE_AVERAGE="1", GATEWAY_AUTH_RATE_PERIOD="1m", GATEWAY_AUTH_RATE_BURST="3"
+    ) as gateway:
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            statuses = [(await client.post("/api/identity/password/forgot")).status_code for _ in range(40)]
+            refused = await client.post("/api/identity/password/reset")
+            login = await client.post("/api/identity/auth/login")
+
+    # A password reset request sends an e-mail: the same budget as the credentials.
+    assert statuses == [200] * 3 + [429] * 37
+    assert_gateway_problem(refused, 429, "too_many_requests")
+    assert refused.headers["retry-after"] == "60"
+    # One budget for every authentication route, password resets included.
+    assert login.status_code == 429
+
+
 async def test_auth_requests_from_the_portal_are_limited_per_citizen(
     start_gateway, portal_address: str
 ) -> None:

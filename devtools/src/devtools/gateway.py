@@ -72,7 +72,8 @@ class GatewaySettings(BaseSettings):
     billing_url: str = "http://127.0.0.1:8105"
     notifications_url: str = "http://127.0.0.1:8106"
 
-    # Per client address, on /api/identity/auth/ and /api/identity/registrations.
+    # Per client address, on /api/identity/auth/, /api/identity/registrations and
+    # /api/identity/password/.
     auth_rate_average: int = Field(default=10, ge=1)
     auth_rate_burst: int = Field(default=20, ge=1)
     auth_rate_period: str = "1s"

@@ -232,6 +232,8 @@ def _settings(url: str, service_env: dict[str, str], **overrides: Any) -> Settin
         # Many tests fail logins from the same in-process address: only the tests of the
         # address limit lower it.
         "login_max_failures_per_address": 10_000,
+        # Likewise registrations started from one address: only their own tests lower it.
+        "registration_max_starts_per_address": 10_000,
         **overrides,
     }
     return Settings(**values)

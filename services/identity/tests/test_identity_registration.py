@@ -229,6 +229,7 @@ async def test_resend_is_refused_within_the_interval(identity, person) -> None: 
 
 
 async def test_resend_sends_a_new_otp_at_most_five_times(make_identity, person) -> None:  # noqa: ANN001
+    # The session's own limit here, not the mailbox's (tested in test_identity_registration_limits).
     identity = await make_identity(otp_resend_interval_s=0)
     registration_id = (await identity.start(person)).json()["registration_id"]
     first_otp = await identity.otp(registration_id)

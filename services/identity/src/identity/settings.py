@@ -27,6 +27,14 @@ class Settings(ServiceSettings):
     otp_max_attempts: int = Field(default=5, ge=1)
     otp_resend_interval_s: int = Field(default=60, ge=0)
     otp_resend_max: int = Field(default=5, ge=0)
+    # Registration e-mails (a new registration or an OTP sent again) one mailbox may receive,
+    # and registrations one client address may start, in a sliding window. 12: two whole
+    # sessions a day (a start and its 5 resends each), so a citizen who locked one out can
+    # start again, while OTP guessing stays at 10 tries a day for a mailbox.
+    registration_max_emails_per_mailbox: int = Field(default=12, ge=1)
+    registration_mailbox_window_s: int = Field(default=24 * 3600, ge=1)
+    registration_max_starts_per_address: int = Field(default=20, ge=1)
+    registration_address_window_s: int = Field(default=3600, ge=1)
     privacy_version: str = "2026-01"
 
     # Tokens.

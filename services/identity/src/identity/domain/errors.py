@@ -124,6 +124,15 @@ def too_many_attempts(wait_s: int) -> TooMany:
     )
 
 
+def too_many_registrations(wait_s: int) -> TooMany:
+    minutes = max(1, (wait_s + 59) // 60)
+    return TooMany(
+        "too_many_registrations",
+        f"Troppe richieste di registrazione: riprova tra {minutes} minuti.",
+        retry_after_s=wait_s,
+    )
+
+
 # Password recovery.
 
 

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, status
 
 from identity import schemas
-from identity.routes.deps import RegistrationToken, RuntimeDep
+from identity.routes.deps import ClientAddress, RegistrationToken, RuntimeDep
 from identity.service import registrations
 from kit.deps import UnitOfWorkDep
 
@@ -12,9 +12,9 @@ router = APIRouter(prefix="/registrations", tags=["registrazione"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Inizia una registrazione")
 async def start_registration(
-    body: schemas.RegistrationStart, session: UnitOfWorkDep, rt: RuntimeDep
+    body: schemas.RegistrationStart, session: UnitOfWorkDep, rt: RuntimeDep, client_address: ClientAddress
 ) -> schemas.RegistrationStarted:
-    return await registrations.start(session, rt, body)
+    return await registrations.start(session, rt, body, client_address=client_address)
 
 
 @router.get("/{registration_id}", summary="Stato della sessione di registrazione")

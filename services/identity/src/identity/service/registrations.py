@@ -36,6 +36,7 @@ from identity.domain.tax_code import DeclaredDetails, normalize_tax_code, tax_co
 from identity.models import Account, RegistrationSession
 from identity.repository import in_use_refusals, taken_fields
 from identity.runtime import Runtime
+from identity.throttle import RegistrationLimiter
 from kit.errors import Invalid
 from kit.outbox import emit
 from kit.uow import flush_unique
@@ -54,7 +55,7 @@ def resume_url(rt: Runtime, registration_id: uuid.UUID, resume_token: str) -> st
 
 
 async def start(
-    session: AsyncSession, rt: Runtime, command: schemas.RegistrationStart
+    session: AsyncSession, rt: Runtime, command: schemas.RegistrationStart, *, client_address: str
 ) -> schemas.RegistrationStarted:
     problems = [
         *email_errors(command.email),
@@ -66,8 +67,14 @@ async def start(
         raise Invalid(problems)
     email = normalize_email(command.email)
     tax_code = normalize_tax_code(command.tax_code)
-    password_hash = await rt.passwords.hash(command.password)
     now = rt.clock.now()
+    # Before any e-mail: a mailbox receives a few registration e-mails a day, an address
+    # starts a few registrations an hour (each one more OTP to guess).
+    limiter = RegistrationLimiter(rt.settings)
+    if wait := await limiter.retry_after(session, now, email=email, client_address=client_address):
+        log.info("registration.throttled", client_address=client_address, retry_after=wait)
+        raise errors.too_many_registrations(wait)
+    password_hash = await rt.passwords.hash(command.password)
 
     # An expired or locked session no longer holds its e-mail and codice fiscale (this delete
     # is rolled back with the rest when the registration is refused below).
@@ -103,6 +110,7 @@ async def start(
     session.add(registration)
     # The unique indexes decide between two registrations racing for the same address.
     await flush_unique(session, in_use_refusals())
+    await limiter.record(session, now, email=email, client_address=client_address)
     await emit(
         session,
         RegistrationStarted(
@@ -177,11 +185,16 @@ async def resend_otp(
         raise errors.otp_resend_too_soon(
             wait, resends_used_up=registration.otp_resends >= rt.settings.otp_resend_max
         )
+    # A new OTP is one more e-mail to the mailbox: within the mailbox's cap too.
+    limiter = RegistrationLimiter(rt.settings)
+    if mailbox_wait := await limiter.retry_after(session, now, email=registration.email):
+        raise errors.too_many_registrations(mailbox_wait)
     otp = codes.new_otp()
     registration.otp_hash = codes.digest(rt.settings.secret_bytes, f"otp:{registration.id}", otp)
     registration.otp_sent_at = now
     registration.otp_resends += 1
     session.add(registration)
+    await limiter.record(session, now, email=registration.email)
     await emit(
         session,
         RegistrationOtpResent(
