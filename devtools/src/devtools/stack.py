@@ -281,7 +281,7 @@ def announce(gateway_url: str, timeout_s: float = 120.0) -> None:
         say(f"everything answers through the gateway, {elapsed:.1f} s after start")
     say(f"portal:        {gateway_url}/")
     say(f"mail catcher:  {gateway_url}/dev/mail/")
-    say(f"API docs:      {gateway_url}/api/<service>/docs, e.g. {gateway_url}/api/identity/docs")
+    say(f"API (OpenAPI): {gateway_url}/api/<service>/openapi.json")
     say("press Ctrl-C to stop everything")
     while True:
         time.sleep(3600)
