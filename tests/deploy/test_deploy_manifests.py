@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 PRODUCTION = K8S / "overlays" / "production"
-ENGINES = K8S / "components" / "engines"
 
 
 @dataclass(frozen=True)
@@ -109,8 +108,10 @@ def ingress_route(production: list[dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def common_config(production: list[dict[str, Any]]) -> dict[str, str]:
     maps = [d for d in production if d["kind"] == "ConfigMap"]
-    assert len(maps) == 1 and maps[0]["metadata"]["name"].startswith("parking-common-")
-    return maps[0]["data"]
+    common = [m for m in maps if m["metadata"]["name"].startswith("parking-common-")]
+    assert len(common) == 1
+    services = [m for m in maps if m["metadata"]["name"].startswith("parking-services-")]
+    return {**common[0]["data"], **services[0]["data"]}
 
 
 def route_for(ingress_route: dict[str, Any], path_fragment: str) -> dict[str, Any]:
@@ -137,9 +138,13 @@ def test_production_overlay_renders_every_kind(production: list[dict[str, Any]])
     assert kinds["PodDisruptionBudget"] == 7
     assert kinds["IngressRoute"] == 1
     assert kinds["Middleware"] >= 5
-    assert kinds["ExternalSecret"] == 7
-    assert kinds["ConfigMap"] == 1
+    # One Secret per process (and the gateway), per database role and broker user, backups.
+    assert kinds["ExternalSecret"] == 8 + 6 + 6 + 1
+    assert kinds["ConfigMap"] == 3
     assert kinds["Namespace"] == 1
+    assert kinds["NetworkPolicy"] >= 9
+    assert kinds["Cluster"] == kinds["RabbitmqCluster"] == kinds["ScheduledBackup"] == 1
+    assert kinds["Database"] == kinds["User"] == kinds["Permission"] == 6
 
 
 def test_every_namespaced_object_lands_in_the_production_namespace(
@@ -235,7 +240,8 @@ def test_every_workload_runs_the_pinned_release_image(production: list[dict[str,
 def test_service_has_a_migration_job_with_the_same_configuration(
     production: list[dict[str, Any]], deployments: dict[str, dict[str, Any]], name: str
 ) -> None:
-    job = of_kind(production, "Job")[f"{name}-migrate"]
+    job = of_kind(production, "Job")[f"{name}-migrate-0.1.0"]  # named after the release
+    assert 0 < job["spec"]["ttlSecondsAfterFinished"] <= 86400
     migrate = only_container(job)
     serve = only_container(deployments[name])
     assert migrate["command"] == ["python", "-m", name, "migrate"]
@@ -287,7 +293,12 @@ def test_no_secret_value_is_committed_and_every_secret_has_a_source(
     production: list[dict[str, Any]],
 ) -> None:
     assert not [d for d in production if d["kind"] == "Secret"]
-    produced = {d["spec"]["target"]["name"] for d in production if d["kind"] == "ExternalSecret"}
+    produced = {
+        d["spec"]["target"]["name"]
+        for d in production
+        if d["kind"] == "ExternalSecret" and d["spec"]["target"]["name"].endswith("-env")
+    }
+    produced.discard("gateway-env")  # read by the gateway's checker, outside these manifests
     referenced = {
         source["secretRef"]["name"]
         for d in production
@@ -410,41 +421,49 @@ def test_rendered_objects_are_valid_for_kubernetes(production: list[dict[str, An
     assert {"Deployment", "Service", "Job", "HorizontalPodAutoscaler"} <= validated
 
 
-def test_engines_component_adds_one_database_and_role_per_service(tmp_path: Path) -> None:
-    overlay = tmp_path / "with-engines"
-    overlay.mkdir()
-    (overlay / "kustomization.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "kustomize.config.k8s.io/v1beta1",
-                "kind": "Kustomization",
-                "namespace": "parking-caserta",
-                "resources": [os.path.relpath(PRODUCTION, overlay)],
-                "components": [os.path.relpath(ENGINES, overlay)],
-            }
-        )
-    )
-    docs = kustomize(overlay)
+@pytest.mark.parametrize("overlay", ["production", "development"])
+def test_engines_give_every_service_its_own_database_role_and_broker_user(overlay: str) -> None:
+    docs = kustomize(K8S / "overlays" / overlay)
     (cluster,) = of_kind(docs, "Cluster").values()
     roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
     assert set(roles) == set(SERVICE_IDS)
     secrets = {d["spec"]["target"]["name"] for d in docs if d["kind"] == "ExternalSecret"}
+    secrets |= {d["metadata"]["name"] for d in docs if d["kind"] == "Secret"}
     for svc in SERVICES:
         assert roles[svc.name]["passwordSecret"]["name"] in secrets
     databases = {d["spec"]["name"]: d["spec"] for d in of_kind(docs, "Database").values()}
-    assert databases == {
-        f"parking_{s.name}": {
-            "cluster": {"name": cluster["metadata"]["name"]},
-            "name": f"parking_{s.name}",
-            "owner": s.name,
-            "ensure": "present",
-        }
-        for s in SERVICES
+    assert {name: (db["owner"], db["cluster"]["name"]) for name, db in databases.items()} == {
+        f"parking_{s.name}": (s.name, cluster["metadata"]["name"]) for s in SERVICES
     }
+    # pg_hba: each role reaches its own database, then every service role is refused.
+    hba = cluster["spec"]["postgresql"]["pg_hba"]
+    for i, svc in enumerate(SERVICES):
+        assert hba[i].split() == ["host", f"parking_{svc.name}", svc.name, "all", "scram-sha-256"]
+    last = hba[len(SERVICES)].split()
+    assert last[0] == "host" and last[1] == "all" and last[-1] == "reject"
+    assert set(SERVICE_IDS) <= set(last[2].split(","))
     (broker,) = of_kind(docs, "RabbitmqCluster").values()
-    assert broker["spec"]["replicas"] >= 3  # quorum queues survive the loss of one node
-    (user,) = of_kind(docs, "User").values()
-    assert user["spec"]["importCredentialsSecret"]["name"] in secrets
+    assert broker["spec"]["replicas"] == (3 if overlay == "production" else 1)
+    containers = broker["spec"]["override"]["statefulSet"]["spec"]["template"]["spec"]["containers"]
+    assert containers == [{"name": "rabbitmq"}]
+    users = of_kind(docs, "User")
+    permissions = {
+        p["spec"]["userReference"]["name"]: p["spec"] for p in of_kind(docs, "Permission").values()
+    }
+    assert set(users) == set(permissions) == set(SERVICE_IDS)
+    for svc in SERVICES:
+        assert users[svc.name]["spec"]["importCredentialsSecret"]["name"] in secrets
+        granted = permissions[svc.name]["permissions"]
+        for kind in ("configure", "write", "read"):
+            allowed = re.compile(granted[kind])
+            for own in (f"{svc.name}.events", f"{svc.name}.events.dlq", f"{svc.name}.events.retry.1000ms"):
+                assert allowed.search(own), (svc.name, kind, own)
+            assert allowed.search("parking.events") and allowed.search("parking.events.dlx")
+            for other in SERVICES:
+                if other is not svc:
+                    assert not allowed.search(f"{other.name}.events"), (svc.name, kind, other.name)
+                    assert not allowed.search(f"{other.name}.events.dlq"), (svc.name, kind, other.name)
+        assert re.search(granted["write"], "amq.default")
 
 
 def test_service_table_matches_the_local_tools() -> None:
@@ -471,7 +490,7 @@ def healthcheck_url(service: dict[str, Any]) -> str:
 
 
 def test_compose_lists_infrastructure_services_portal_and_gateway(compose: dict[str, Any]) -> None:
-    expected = {"postgres", "rabbitmq", "devmail", "portal", "gateway"}
+    expected = {"postgres", "rabbitmq", "mailcatcher", "portal", "gateway"}
     expected |= set(SERVICE_IDS) | {f"migrate-{s}" for s in SERVICE_IDS}
     assert set(compose["services"]) == expected
     assert compose["services"]["postgres"]["image"].startswith("postgres:16")
@@ -502,13 +521,17 @@ def test_compose_service_waits_for_its_migration_and_the_engines(compose: dict[s
     assert env["PORT"] == str(svc.port)
     assert env["HOST"] == "0.0.0.0"
     assert env["JWKS_URL"] == "http://identity:8101/api/identity/.well-known/jwks.json"
-    assert env["AMQP_URL"].startswith("amqp://") and "@rabbitmq:5672/" in env["AMQP_URL"]
+    upper = name.upper()
     assert re.fullmatch(
-        rf"postgresql\+asyncpg://{name}:\$\{{PARKING_DB_PASSWORD:-[^}}]+\}}@postgres:5432/parking_{name}",
+        rf"amqp://{name}:\$\{{{upper}_AMQP_PASSWORD:\?[^}}]+\}}@rabbitmq:5672/", env["AMQP_URL"]
+    )
+    assert re.fullmatch(
+        rf"postgresql\+asyncpg://{name}:\$\{{{upper}_DB_PASSWORD:\?[^}}]+\}}@postgres:5432/parking_{name}",
         env["DATABASE_URL"],
     )
     migrate = compose["services"][f"migrate-{name}"]
     assert migrate["environment"]["DATABASE_URL"] == env["DATABASE_URL"]
+    assert migrate["environment"]["AMQP_URL"] == env["AMQP_URL"]
     assert f"python -m {name} migrate" in shlex.join(migrate["command"])
     assert migrate["depends_on"]["postgres"] == {"condition": "service_healthy"}
 
@@ -516,11 +539,15 @@ def test_compose_service_waits_for_its_migration_and_the_engines(compose: dict[s
 def test_compose_builds_every_platform_container_from_the_dockerfile(
     compose: dict[str, Any],
 ) -> None:
-    platform = [n for n in compose["services"] if n not in ("postgres", "rabbitmq", "gateway")]
+    platform = [n for n in compose["services"] if n not in ("postgres", "rabbitmq", "mailcatcher", "gateway")]
     images = set()
     for name in platform:
         service = compose["services"][name]
-        assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}, name
+        assert service["build"] == {
+            "context": "..",
+            "dockerfile": "deploy/Dockerfile",
+            "target": "runtime",
+        }, name
         assert service["read_only"] is True, name
         images.add(service["image"])
     assert len(images) == 1
@@ -544,8 +571,7 @@ def test_compose_identity_and_its_migration_share_the_secret_key(compose: dict[s
     services = compose["services"]
     key = services["identity"]["environment"]["SECRET_KEY"]
     assert services["migrate-identity"]["environment"]["SECRET_KEY"] == key
-    default = re.fullmatch(r"\$\{IDENTITY_SECRET_KEY:-([^}]+)\}", key)
-    assert default is not None and len(default.group(1)) >= 32
+    assert re.fullmatch(r"\$\{IDENTITY_SECRET_KEY:\?[^}]+\}", key)  # no default: deploy/.env
 
 
 def test_compose_portal_reaches_the_apis_through_the_gateway(compose: dict[str, Any]) -> None:
@@ -553,19 +579,15 @@ def test_compose_portal_reaches_the_apis_through_the_gateway(compose: dict[str, 
     assert portal["environment"]["API_BASE_URL"] == "http://gateway:8000"
     assert healthcheck_url(portal) == "http://127.0.0.1:8010/health/ready"
     secret = portal["environment"]["SESSION_SECRET"]
-    default = re.fullmatch(r"\$\{SESSION_SECRET:-([^}]+)\}", secret)
-    assert default is not None and "dev-only" in default.group(1)
-    assert len(default.group(1)) >= 32  # accepted by the portal with ENVIRONMENT=production
+    assert re.fullmatch(r"\$\{SESSION_SECRET:\?[^}]+\}", secret)  # no default: deploy/.env
 
 
-def test_compose_mail_catcher_runs_in_development_mode(compose: dict[str, Any]) -> None:
-    devmail = compose["services"]["devmail"]
-    assert devmail["command"] == ["python", "-m", "devtools.devmail"]
-    assert devmail["environment"]["ENVIRONMENT"] == "development"
-    assert compose["services"]["notifications"]["environment"]["SMTP_HOST"] == "devmail"
-    assert compose["services"]["notifications"]["environment"]["SMTP_PORT"] == str(
-        devmail["environment"]["DEVMAIL_SMTP_PORT"]
-    )
+def test_compose_mail_catcher_runs_only_on_request_and_on_this_machine(compose: dict[str, Any]) -> None:
+    catcher = compose["services"]["mailcatcher"]
+    assert catcher["profiles"] == ["mailcatcher"]  # not started unless asked for
+    assert "build" not in catcher  # an upstream image: ours holds no development tools
+    assert all(port.startswith("127.0.0.1:") for port in catcher["ports"])
+    assert compose["services"]["notifications"]["environment"]["SMTP_HOST"].startswith("${SMTP_HOST:?")
 
 
 def test_compose_postgres_creates_one_database_per_service(compose: dict[str, Any]) -> None:
@@ -579,14 +601,19 @@ def test_compose_postgres_creates_one_database_per_service(compose: dict[str, An
     assert "pg_isready -h 127.0.0.1" in " ".join(postgres["healthcheck"]["test"])
 
 
-def test_compose_secrets_have_only_marked_development_defaults(compose: dict[str, Any]) -> None:
+def test_compose_secrets_have_no_default(compose: dict[str, Any]) -> None:
     text = (DEPLOY / "compose.yaml").read_text()
-    variables = ("POSTGRES_PASSWORD", "PARKING_DB_PASSWORD", "RABBITMQ_PASSWORD")
-    secrets = ("IDENTITY_SECRET_KEY", "SESSION_SECRET", "SUBSCRIPTIONS_TICKET_KEYS_SECRET")
-    for variable in (*variables, *secrets, "BILLING_PROVIDER_NOTIFICATION_SECRET"):
-        defaults = set(re.findall(rf"\$\{{{variable}:-([^}}]+)\}}", text))
-        assert len(defaults) == 1, variable
-        assert "dev-only" in defaults.pop(), variable
+    secrets = ("POSTGRES_PASSWORD", "RABBITMQ_ADMIN_PASSWORD", "IDENTITY_SECRET_KEY", "SESSION_SECRET")
+    secrets += (
+        "SUBSCRIPTIONS_TICKET_KEYS_SECRET",
+        "BILLING_PROVIDER_NOTIFICATION_SECRET",
+        "CLIENT_ADDRESS_SECRET",
+    )
+    secrets += tuple(f"{s.upper()}_{kind}_PASSWORD" for s in SERVICE_IDS for kind in ("DB", "AMQP"))
+    for variable in secrets:
+        uses = re.findall(rf"\$\{{{variable}(:?[?-])?", text)
+        assert uses and set(uses) == {":?"}, variable  # required, from deploy/.env
+    assert "dev-only" not in text
 
 
 def test_compose_gateway_config_matches_the_portal_policy() -> None:

@@ -6,7 +6,9 @@
 
 PostgreSQL (127.0.0.1:5432, user postgres without password) and RabbitMQ (127.0.0.1:5672,
 guest/guest) are used when they answer; otherwise they are started when installed on this
-machine, else as containers when a Docker engine answers, else this prints what to install.
+machine, else as containers when a Docker engine answers, else installed from the Debian or
+Ubuntu packages (postgresql, rabbitmq-server) when this runs as root or with passwordless sudo,
+else this prints what to install.
 """
 
 from __future__ import annotations
@@ -100,10 +102,66 @@ def docker_answers() -> bool:
     return result.returncode == 0
 
 
-def run(command: list[str]) -> bool:
+@dataclass(frozen=True)
+class Machine:
+    """What this machine lets us install with."""
+
+    is_root: bool
+    passwordless_sudo: bool
+    has_apt: bool
+
+    @classmethod
+    def detect(cls) -> Machine:
+        is_root = os.geteuid() == 0
+        sudo = False
+        if not is_root and shutil.which("sudo"):
+            try:
+                sudo = subprocess.run(["sudo", "-n", "true"], capture_output=True, timeout=10).returncode == 0
+            except (OSError, subprocess.TimeoutExpired):
+                sudo = False
+        return cls(is_root, sudo, shutil.which("apt-get") is not None)
+
+    @property
+    def as_root(self) -> list[str] | None:
+        """The prefix that runs a command as root, None when nothing can."""
+        if self.is_root:
+            return []
+        return ["sudo", "-n"] if self.passwordless_sudo else None
+
+
+def install_commands(packages: tuple[str, ...], machine: Machine) -> list[list[str]] | None:
+    """apt-get update then install, as root; None when this machine cannot install."""
+    if not packages or not machine.has_apt or machine.as_root is None:
+        return None
+    root = [*machine.as_root, "env", "DEBIAN_FRONTEND=noninteractive"]
+    return [
+        [*root, "apt-get", "update", "-q"],
+        [*root, "apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+    ]
+
+
+def install_from_packages(name: str, packages: tuple[str, ...], machine: Machine | None = None) -> bool:
+    machine = machine or Machine.detect()
+    commands = install_commands(packages, machine)
+    if commands is None:
+        say(
+            f"{name}: cannot install {' '.join(packages)} here (needs apt-get, and root or passwordless sudo)"
+        )
+        return False
+    say(f"installing {name} from the distribution's packages: {' '.join(packages)}")
+    return all(run(command, timeout_s=900) for command in commands)
+
+
+def as_root_if_possible(command: list[str]) -> list[str]:
+    """Servers installed from packages belong to root: start them as root when we may."""
+    prefix = Machine.detect().as_root
+    return [*prefix, *command] if prefix else command
+
+
+def run(command: list[str], timeout_s: float = 120) -> bool:
     say("$ " + " ".join(command))
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     except (OSError, subprocess.TimeoutExpired) as exc:
         say(f"  failed: {exc}")
         return False
@@ -130,6 +188,8 @@ class Dependency:
     start_container: Callable[[], bool]
     install_hint: str
     startup_timeout_s: float
+    # Installs it from the distribution's packages; False when nothing can be installed here.
+    install: Callable[[], bool] = lambda: False
 
 
 def _start_installed_postgres() -> bool:
@@ -138,13 +198,41 @@ def _start_installed_postgres() -> bool:
     versions = sorted(p.name for p in POSTGRES_CONFIG.iterdir() if (p / "main").is_dir())
     if not versions:
         return False
-    return run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"])
+    return run(
+        as_root_if_possible(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"])
+    )
 
 
 def _start_installed_rabbitmq() -> bool:
     if shutil.which("rabbitmq-server") is None:
         return False
-    return run(["rabbitmq-server", "-detached"])
+    return run(as_root_if_possible(["rabbitmq-server", "-detached"]))
+
+
+TRUST_LOCAL_POSTGRES = "host all postgres 127.0.0.1/32 trust"
+
+
+def _install_postgres() -> bool:
+    """The package, then the login the services use (postgres from 127.0.0.1, no password)."""
+    machine = Machine.detect()
+    if not install_from_packages("PostgreSQL", ("postgresql",), machine) or machine.as_root is None:
+        return False
+    for hba in sorted(POSTGRES_CONFIG.glob("*/main/pg_hba.conf")):
+        say(f"allowing the local login of the services in {hba}: {TRUST_LOCAL_POSTGRES}")
+        script = f"grep -qxF '{TRUST_LOCAL_POSTGRES}' {hba} || sed -i '1i {TRUST_LOCAL_POSTGRES}' {hba}"
+        if not run([*machine.as_root, "sh", "-c", script]):
+            return False
+    # The package may have started the server already: make it read the new line.
+    reload = (
+        "for v in $(ls /etc/postgresql); do "
+        "pg_ctlcluster --skip-systemctl-redirect $v main reload || true; done"
+    )
+    run([*machine.as_root, "sh", "-c", reload])
+    return True
+
+
+def _install_rabbitmq() -> bool:
+    return install_from_packages("RabbitMQ", ("rabbitmq-server",))
 
 
 POSTGRES = Dependency(
@@ -158,6 +246,7 @@ POSTGRES = Dependency(
     ),
     install_hint=POSTGRES_HINT,
     startup_timeout_s=30,
+    install=_install_postgres,
 )
 RABBITMQ = Dependency(
     name="RabbitMQ",
@@ -168,6 +257,7 @@ RABBITMQ = Dependency(
     start_container=lambda: docker_container("parking-rabbitmq", "rabbitmq:3.13-alpine", AMQP_PORT, {}),
     install_hint="  sudo apt-get install -y rabbitmq-server   # listens on 5672, user guest/guest",
     startup_timeout_s=60,
+    install=_install_rabbitmq,
 )
 
 
@@ -190,10 +280,13 @@ def ensure(dep: Dependency) -> None:
         how = "installed server"
     elif docker_answers() and dep.start_container():
         how = "Docker container"
+    elif dep.install() and (answers(dep.host, dep.port) or dep.start_installed()):
+        how = "installed from the distribution's packages"
     else:
         raise PrepareError(
-            f"{dep.name} is not running on {where}, is not installed on this machine, and no "
-            f"Docker engine answers. Install it:\n{dep.install_hint}"
+            f"{dep.name} is not running on {where}, is not installed on this machine, no "
+            f"Docker engine answers, and it could not be installed from the distribution's "
+            f"packages (that needs apt-get, and root or passwordless sudo). Install it:\n{dep.install_hint}"
         )
     if not wait_until(dep.ready, dep.startup_timeout_s):
         raise PrepareError(

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from kit.db import ensure_database
+from kit.dlq import add_dlq_arguments, run_dlq
 from kit.logging import configure_logging
 from kit.migrations import upgrade
-from kit.settings import ServiceSettings
+from kit.settings import DevelopmentValuesError, ServiceSettings
 
 
 @dataclass
@@ -37,10 +39,11 @@ class ServiceCli:
         sub.add_parser("serve", help="avvia il servizio HTTP, il relay dell'outbox e il consumer")
         sub.add_parser("migrate", help="crea il database se manca e applica le migrazioni")
         sub.add_parser("seed", help="carica i dati iniziali (idempotente)")
+        add_dlq_arguments(sub.add_parser("dlq", help="elenca o rimette in coda gli eventi finiti nella DLQ"))
         for name, command in self.commands.items():
             command.arguments(sub.add_parser(name, help=command.help))
         args = parser.parse_args(argv)
-        settings = self.settings_factory()
+        settings = self.load_settings()
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
         if args.command == "serve":
             uvicorn.run(
@@ -55,8 +58,24 @@ class ServiceCli:
         elif args.command == "migrate":
             asyncio.run(ensure_database(settings.database_url))
             upgrade(self.package, settings.database_url)
+        elif args.command == "dlq":
+            asyncio.run(run_dlq(settings, args))
         elif args.command == "seed":
             if self.seed is not None:
                 asyncio.run(self.seed(settings))
         else:
             asyncio.run(self.commands[args.command].run(settings, args))
+
+    def load_settings(self) -> ServiceSettings:
+        """The settings, or a one-line refusal naming the settings at fault (no traceback):
+        a process with a bad configuration must not start, and say why."""
+        try:
+            return self.settings_factory()
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
+                for e in exc.errors(include_url=False, include_input=False)
+            )
+            raise SystemExit(f"python -m {self.package}: configuration refused: {problems}") from None
+        except DevelopmentValuesError as exc:
+            raise SystemExit(f"python -m {self.package}: configuration refused: {exc}") from None

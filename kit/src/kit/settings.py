@@ -1,17 +1,49 @@
-"""Settings shared by every process: environment variables with working local defaults."""
+"""Settings shared by every process: environment variables with working local defaults.
+
+The local defaults are development values: ENVIRONMENT=production refuses to start while any
+remains (``CommonSettings.development_values``), naming each setting. A secret's development
+default carries the ``dev-only`` marker; any other development value is declared on its field
+with ``Field(json_schema_extra=refused_in_production(...))``.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from collections.abc import Iterator
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+# The marker of a public development default ("development-only" and the portal's "changethis"
+# are the older spellings of it): a value holding it is readable by anyone in the repository.
+DEV_ONLY = "dev-only"
+_DEVELOPMENT_MARKER = re.compile(r"dev(elopment)?-only|changethis", re.IGNORECASE)
+_PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "password"})
+_REFUSED_IN_PRODUCTION = "refused_in_production"
+
+
+class DevelopmentValuesError(ValueError):
+    """A production process was given development values: it must not start."""
+
+
+def refused_in_production(*values: Any) -> dict[str, Any]:
+    """``json_schema_extra`` of a setting whose listed values only make sense in development."""
+    return {_REFUSED_IN_PRODUCTION: list(values)}
+
+
+def _plain(value: Any) -> Any:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 class CommonSettings(BaseSettings):
     """What every process of the platform reads (services and portal)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty variable keeps the default (Compose passes unset optional values as "").
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
@@ -24,6 +56,30 @@ class CommonSettings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment != "production"
+
+    def development_values(self) -> Iterator[str]:
+        """What in these settings is a development value, each naming its variable."""
+        for name, info in type(self).model_fields.items():
+            value = _plain(getattr(self, name))
+            variable = name.upper()
+            if isinstance(value, str) and _DEVELOPMENT_MARKER.search(value):
+                yield f"{variable} holds a public development default"
+            elif isinstance(getattr(self, name), SecretStr) and value.strip().lower() in _PLACEHOLDER_SECRETS:
+                yield f"{variable} is a placeholder"
+            extra = info.json_schema_extra
+            if isinstance(extra, dict) and value in extra.get(_REFUSED_IN_PRODUCTION, ()):  # type: ignore[operator]
+                yield f"{variable}={value} is for development only"
+
+    def __init__(self, **values: Any) -> None:
+        # Checked here rather than in a validator: after every validator of every subclass,
+        # so that a service's own, more specific refusal speaks first.
+        super().__init__(**values)
+        if self.environment == "production":
+            found = list(self.development_values())
+            if found:
+                raise DevelopmentValuesError(
+                    "ENVIRONMENT=production refuses development values: " + "; ".join(found)
+                )
 
 
 class ServiceSettings(CommonSettings):
@@ -64,10 +120,36 @@ class ServiceSettings(CommonSettings):
 
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:
-        if not self.database_url:
+        if not self.database_url and self.environment != "production":
             self.database_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/parking_{self.service_name}"
         return self
+
+    def development_values(self) -> Iterator[str]:
+        yield from super().development_values()
+        yield from _database_url_problems(self.database_url)
+        yield from _amqp_url_problems(self.amqp_url)
 
     @property
     def queue_name(self) -> str:
         return f"{self.queue_prefix}{self.service_name}.events"
+
+
+def _database_url_problems(url: str) -> Iterator[str]:
+    if not url:
+        yield "DATABASE_URL is not set"
+        return
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        yield "DATABASE_URL is not a database URL"
+        return
+    if not parsed.username or not parsed.password:
+        yield "DATABASE_URL carries no user and password"
+
+
+def _amqp_url_problems(url: str) -> Iterator[str]:
+    parsed = urlsplit(url)
+    if not parsed.username or not parsed.password:
+        yield "AMQP_URL carries no user and password"
+    elif parsed.username == "guest" or parsed.password == "guest":
+        yield "AMQP_URL uses RabbitMQ's public guest account"

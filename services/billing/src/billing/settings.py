@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, model_validator
 
 from billing.domain.return_urls import origin_of
-from kit.settings import ServiceSettings
+from kit.settings import ServiceSettings, refused_in_production
 
-_DEVELOPMENT_SECRET = "development-only-notification-secret-do-not-use"
+_DEVELOPMENT_SECRET = "dev-only-notification-secret-do-not-use-in-production"
 
 
 class Settings(ServiceSettings):
@@ -57,8 +57,8 @@ class Settings(ServiceSettings):
     expiry_interval_s: float = Field(default=3600.0, gt=0)
 
     # The sandbox provider (hosted checkout page and signed notifications), served unless
-    # ENVIRONMENT=production; there only with SANDBOX_ENABLED=true.
-    sandbox_enabled: bool | None = None
+    # ENVIRONMENT=production, which refuses SANDBOX_ENABLED=true: it takes no money.
+    sandbox_enabled: bool | None = Field(default=None, json_schema_extra=refused_in_production(True))
     # Base of the checkout page links given to browsers. Empty: PUBLIC_BASE_URL (the gateway).
     sandbox_public_url: str = ""
     # Where the sandbox sends its notifications. Empty: this service's own address

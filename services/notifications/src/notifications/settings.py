@@ -2,7 +2,8 @@
 
 from pydantic import Field, SecretStr, model_validator
 
-from kit.settings import ServiceSettings
+from kit.settings import ServiceSettings, refused_in_production
+from notifications.domain.emails import DEVELOPMENT_SUPPORT_CONTACT
 
 
 class Settings(ServiceSettings):
@@ -10,9 +11,12 @@ class Settings(ServiceSettings):
     api_prefix: str = "/api/notifications"
     port: int = 8106
 
-    # Outgoing mail. The defaults reach the development catcher (python -m devtools.devmail).
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
+    # Outgoing mail. The defaults reach the development catcher (python -m devtools.devmail, or
+    # Compose's mailcatcher): ENVIRONMENT=production refuses them.
+    smtp_host: str = Field(
+        default="127.0.0.1", json_schema_extra=refused_in_production("devmail", "mailcatcher")
+    )
+    smtp_port: int = Field(default=1025, json_schema_extra=refused_in_production(1025))
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False  # upgrade a plain connection (submission port 587)
@@ -21,8 +25,8 @@ class Settings(ServiceSettings):
     mail_from: str = "Comune di Caserta - Sosta residenti <noreply@parkingcaserta.it>"
     # Whom a citizen contacts when something happened to the account that was not them (the
     # notice of an e-mail change sent to the old address): written as is after "contatta
-    # subito il Comune:".
-    support_contact: str = "Ufficio Mobilità del Comune di Caserta, assistenza@parkingcaserta.it"
+    # subito il Comune:". No real contact is known to the project: production must set it.
+    support_contact: str = DEVELOPMENT_SUPPORT_CONTACT
     # Right-hand side of every Message-ID we generate.
     mail_id_domain: str = "parkingcaserta.it"
 
@@ -51,6 +55,17 @@ class Settings(ServiceSettings):
             )
         if self.smtp_starttls and self.smtp_use_tls:
             raise ValueError("SMTP_STARTTLS e SMTP_USE_TLS si escludono a vicenda.")
+        return self
+
+    @model_validator(mode="after")
+    def _real_support_contact(self) -> "Settings":
+        if not self.support_contact.strip():
+            raise ValueError("SUPPORT_CONTACT non può essere vuoto: finisce nelle email ai cittadini.")
+        if self.environment == "production" and self.support_contact == DEVELOPMENT_SUPPORT_CONTACT:
+            raise ValueError(
+                "In produzione imposta SUPPORT_CONTACT con il recapito reale del Comune "
+                "(ufficio, email o telefono): il valore di sviluppo non va mai ai cittadini."
+            )
         return self
 
     @property

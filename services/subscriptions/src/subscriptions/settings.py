@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, model_validator
 from kit.settings import ServiceSettings
 
 EXAMPLE_TYPES = Path(__file__).parent / "data" / "subscription_types.example.json"
-_DEVELOPMENT_SECRET = "development-only-ticket-keys-secret-do-not-use-in-production"
+_DEVELOPMENT_SECRET = "dev-only-ticket-keys-secret-do-not-use-in-production"
 
 
 class Settings(ServiceSettings):
