@@ -15,13 +15,17 @@ REGISTRATION = {
     "tax_code": "BNCNNA90A41B963K",
     "expires_at": EXPIRES_AT,
     "seconds_left": 3600,
-}
-DETAILS = {
-    "first_name": "Anna",
-    "last_name": "Bianchi",
     "sex": "F",
     "birth_date": "1990-01-01",
     "birth_place": "Caserta",
+    "birth_province": "CE",
+    "otp_resend_in_s": 0,
+    "otp_resends_left": 5,
+}
+RESENT = {"expires_at": EXPIRES_AT, "otp_resend_in_s": 60, "otp_resends_left": 4}
+DETAILS = {
+    "first_name": "Anna",
+    "last_name": "Bianchi",
     "address_street": "Via Mazzini",
     "address_number": "12",
     "postcode": "81100",
@@ -198,7 +202,7 @@ async def test_several_field_errors_each_go_next_to_their_field(client, gateway,
 
 
 async def test_unavailable_identity_keeps_what_was_typed(client, gateway, csrf):
-    gateway.on("POST", "/api/identity/registrations", httpx.Response(503, text="down"))
+    gateway.on("POST", "/api/identity/registrations", httpx.Response(503, text="down"), contract=False)
     response = await _start(client, csrf)
     assert response.status_code == 503
     assert "Il servizio non è al momento disponibile" in text(response)
@@ -226,9 +230,6 @@ async def test_anagrafica_step_asks_identity_with_the_resume_token_and_shows_the
     for label in [
         "Nome",
         "Cognome",
-        "Sesso",
-        "Data di nascita",
-        "Luogo di nascita",
         "Via/Piazza",
         "Numero civico",
         "CAP",
@@ -238,7 +239,7 @@ async def test_anagrafica_step_asks_identity_with_the_resume_token_and_shows_the
     ]:
         assert re.search(rf'<label for="[a-z_]+"[^>]*>{re.escape(label)}</label>', page), label
     assert "Invia di nuovo il codice" in page
-    assert '<script src="/static/js/registrazione.js"></script>' in page
+    assert re.search(r'<script defer src="/static/js/registrazione\.[^"]*"></script>', page)
 
 
 async def test_resume_link_works_in_a_browser_that_never_saw_the_registration(client, gateway, started):
@@ -270,30 +271,39 @@ async def test_expired_session_shows_the_message_and_a_button_to_start_again(cli
     assert 'href="/registrazione">Inizia una nuova registrazione</a>' in response.text
 
 
-async def test_complete_sends_the_details_with_the_token_from_the_session_and_goes_to_login(
-    client, gateway, csrf, started
+async def test_complete_sends_the_details_with_the_token_from_the_session_and_signs_in(
+    client, gateway, csrf, started, profile_data
 ):
     await _start(client, csrf)
     await client.get(f"/registrazione/{REG_ID}?t={TOKEN}")
     gateway.on(
         "POST",
         f"/api/identity/registrations/{REG_ID}/complete",
-        httpx.Response(201, json={"user_id": str(uuid.uuid4())}),
+        httpx.Response(
+            201,
+            json={
+                "user_id": str(uuid.uuid4()),
+                "access_token": "access-new",
+                "refresh_token": "refresh-new",
+                "token_type": "Bearer",
+                "expires_in": 600,
+                "role": "citizen",
+            },
+        ),
     )
+    gateway.on("GET", "/api/identity/me", httpx.Response(200, json=profile_data))
     token = await csrf(f"/registrazione/{REG_ID}")
     response = await client.post(
         f"/registrazione/{REG_ID}", data={**DETAILS, "otp": " 123 456 ", "csrf_token": token}
     )
-    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
     call = gateway.calls("POST", f"/api/identity/registrations/{REG_ID}/complete")[-1]
     assert call.headers["x-registration-token"] == TOKEN
     assert gateway.body("POST", f"/api/identity/registrations/{REG_ID}/complete") == DETAILS
-    login = await client.get("/login")
-    assert "Registrazione completata" in text(login)
-    assert 'id="email" name="email"' in login.text and 'value="anna@example.it"' in login.text
+    assert "Registrazione completata" in text(await client.get("/privacy"))
     # The session is consumed: the step cannot be posted again from this browser.
     again = await client.post(
-        f"/registrazione/{REG_ID}", data={**DETAILS, "csrf_token": await csrf("/login")}
+        f"/registrazione/{REG_ID}", data={**DETAILS, "csrf_token": await csrf("/privacy")}
     )
     assert again.status_code == 404
 
@@ -316,9 +326,9 @@ async def test_tax_code_mismatch_puts_each_error_next_to_its_field_and_keeps_val
                     "message": "Il cognome non corrisponde al codice fiscale.",
                 },
                 {
-                    "field": "birth_date",
+                    "field": "first_name",
                     "code": "tax_code_mismatch",
-                    "message": "La data di nascita non corrisponde al codice fiscale.",
+                    "message": "Il nome non corrisponde al codice fiscale.",
                 },
             ],
         ),
@@ -328,10 +338,9 @@ async def test_tax_code_mismatch_puts_each_error_next_to_its_field_and_keeps_val
     )
     assert response.status_code == 422
     assert field_error(response.text, "last_name") == "Il cognome non corrisponde al codice fiscale."
-    assert field_error(response.text, "birth_date") == "La data di nascita non corrisponde al codice fiscale."
-    assert "aria-invalid" not in re.search(r'<input[^>]*id="first_name"[^>]*>', response.text).group(0)
+    assert field_error(response.text, "first_name") == "Il nome non corrisponde al codice fiscale."
+    assert "aria-invalid" not in re.search(r'<input[^>]*id="address_street"[^>]*>', response.text).group(0)
     assert 'value="Bianchi"' in response.text and 'value="Via Mazzini"' in response.text
-    assert re.search(r'<option value="F" selected>', response.text)
 
 
 async def test_wrong_otp_is_shown_next_to_the_otp_field(client, gateway, csrf, started, make_problem):
@@ -365,7 +374,7 @@ async def test_too_many_wrong_otps_end_the_registration(client, gateway, csrf, s
 async def test_resend_with_htmx_answers_only_the_status_line(client, gateway, csrf, started):
     await client.get(f"/registrazione/{REG_ID}?t={TOKEN}")
     gateway.on(
-        "POST", f"/api/identity/registrations/{REG_ID}/otp", httpx.Response(202, json={"expires_at": "x"})
+        "POST", f"/api/identity/registrations/{REG_ID}/otp", httpx.Response(202, json=RESENT)
     )
     response = await client.post(
         f"/registrazione/{REG_ID}/codice",
@@ -407,7 +416,7 @@ async def test_resend_without_javascript_comes_back_to_the_page_with_a_message(
 ):
     await client.get(f"/registrazione/{REG_ID}?t={TOKEN}")
     gateway.on(
-        "POST", f"/api/identity/registrations/{REG_ID}/otp", httpx.Response(202, json={"expires_at": "x"})
+        "POST", f"/api/identity/registrations/{REG_ID}/otp", httpx.Response(202, json=RESENT)
     )
     response = await client.post(
         f"/registrazione/{REG_ID}/codice", data={"csrf_token": await csrf(f"/registrazione/{REG_ID}")}

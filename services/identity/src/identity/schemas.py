@@ -15,10 +15,12 @@ SecretText = Annotated[str, Field(max_length=1024)]
 
 
 class RegistrationStart(BaseModel):
-    email: str = Field(max_length=320)
-    tax_code: str = Field(max_length=32)
-    password: SecretText
-    password_confirmation: SecretText
+    # Absent fields are empty: the domain then reports every missing one at once, with the
+    # other fields' errors, instead of the request failing on the first missing field.
+    email: str = Field(default="", max_length=320)
+    tax_code: str = Field(default="", max_length=32)
+    password: SecretText = ""
+    password_confirmation: SecretText = ""
     privacy_accepted: bool = False
     privacy_version: str | None = Field(default=None, max_length=20)
 
@@ -36,23 +38,40 @@ class RegistrationStatus(BaseModel):
     tax_code: str
     expires_at: datetime
     seconds_left: int
+    # Read from the codice fiscale, for the citizen to confirm (not typed again).
+    sex: Literal["M", "F"]
+    birth_date: date
+    birth_place: str
+    birth_province: str = Field(description='Sigla della provincia; "EE" per uno Stato estero.')
+    # When another OTP may be asked for (0: now) and how many more may be.
+    otp_resend_in_s: int
+    otp_resends_left: int
 
 
 class OtpResent(BaseModel):
     expires_at: datetime
 
 
+class RegistrationOtpResent(OtpResent):
+    otp_resend_in_s: int
+    otp_resends_left: int
+
+
 class RegistrationComplete(BaseModel):
-    otp: str = Field(max_length=20)
-    first_name: ShortText
-    last_name: ShortText
-    sex: str = Field(max_length=10)
-    birth_date: date
-    birth_place: ShortText
-    address_street: ShortText
-    address_number: str = Field(max_length=50)
-    postcode: str = Field(max_length=20)
-    municipality: ShortText
+    """The anagrafica step. Sex and birth data come from the codice fiscale; a client may still
+    send them (the first version of this API asked for them): they must then agree with it.
+    Absent fields are empty, so that every error is reported at once."""
+
+    otp: str = Field(default="", max_length=20)
+    first_name: ShortText = ""
+    last_name: ShortText = ""
+    sex: str | None = Field(default=None, max_length=10)
+    birth_date: date | None = None
+    birth_place: ShortText | None = None
+    address_street: ShortText = ""
+    address_number: str = Field(default="", max_length=50)
+    postcode: str = Field(default="", max_length=20)
+    municipality: ShortText = ""
     phone: str | None = Field(default=None, max_length=50)
 
 
@@ -75,6 +94,19 @@ class TokenPair(BaseModel):
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int
     role: str
+
+
+class RegistrationCompleted(TokenPair):
+    """The new account, signed in: completing proves the e-mail (OTP) and the password was
+    set at the start, so the citizen is not asked for it again."""
+
+    user_id: uuid.UUID
+
+
+class PasswordChange(BaseModel):
+    current_password: SecretText = ""
+    password: SecretText = ""
+    password_confirmation: SecretText = ""
 
 
 class PasswordForgot(BaseModel):
@@ -137,4 +169,18 @@ class AccountSummary(BaseModel):
     first_name: str | None
     last_name: str | None
     role: str
+    created_at: datetime
+
+
+class RatingCreate(BaseModel):
+    stars: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
+    page: str | None = Field(default=None, max_length=200)
+
+
+class Rating(BaseModel):
+    rating_id: uuid.UUID
+    stars: int
+    comment: str | None
+    page: str | None
     created_at: datetime

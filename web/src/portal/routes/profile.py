@@ -1,6 +1,6 @@
 """`/profilo`: the citizen's personal details (from the identity service), the contacts and
-address they may change, and the change of e-mail address (password, then an OTP sent to the
-new address)."""
+address they may change, the change of e-mail address (password, then an OTP sent to the
+new address) and the change of password (the current one, then the new one twice)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,14 @@ CONTACT_LABELS = {
 }
 EMAIL_LABELS = {"new_email": "Nuova email", "password": "Password"}
 OTP_LABELS = {"otp": "Codice OTP"}
-ALL_LABELS = {**CONTACT_LABELS, **EMAIL_LABELS, **OTP_LABELS}
+# Own field names: the e-mail form on the same page already has a field "password".
+PASSWORD_LABELS = {
+    "current_password": "Password attuale",
+    "new_password": "Nuova password",
+    "new_password_confirmation": "Conferma nuova password",
+}
+PASSWORD_ALIASES = {"password": "new_password", "password_confirmation": "new_password_confirmation"}
+ALL_LABELS = {**CONTACT_LABELS, **EMAIL_LABELS, **OTP_LABELS, **PASSWORD_LABELS}
 PENDING_EMAIL = "email_change"
 
 
@@ -36,6 +43,7 @@ async def _render(
     contacts: FormState | None = None,
     email_form: FormState | None = None,
     otp_form: FormState | None = None,
+    password_form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
     profile: Profile | None
@@ -57,6 +65,7 @@ async def _render(
             "contacts": contacts,
             "email_form": email_form or FormState(),
             "otp_form": otp_form or FormState(),
+            "password_form": password_form or FormState(),
             "pending_email": request.session.get(PENDING_EMAIL),
             "labels": ALL_LABELS,
         },
@@ -125,3 +134,29 @@ async def confirm_email_change(request: Request, user: CurrentUser, identity: Id
 async def cancel_email_change(request: Request, user: CurrentUser) -> Response:
     request.session.pop(PENDING_EMAIL, None)
     return RedirectResponse("/profilo", status_code=303)
+
+
+@router.post("/password", response_class=HTMLResponse)
+async def change_password(request: Request, user: CurrentUser, identity: Identity) -> Response:
+    data = await request.form()
+    # Passwords are never written back into the page: nothing typed is kept on a refusal.
+    form = FormState()
+    changed = await submit(
+        form,
+        identity.change_password(
+            str(data.get("current_password", "")),
+            str(data.get("new_password", "")),
+            str(data.get("new_password_confirmation", "")),
+        ),
+        PASSWORD_LABELS,
+        aliases=PASSWORD_ALIASES,
+    )
+    if not changed.ok:
+        return await _render(request, identity, password_form=form, status_code=changed.status_code)
+    flash(
+        request,
+        "La password è stata cambiata. Per sicurezza le altre sessioni aperte con il tuo account "
+        "sono state chiuse: su quei dispositivi accedi con la nuova password.",
+        "success",
+    )
+    return RedirectResponse("/profilo#cambio-password", status_code=303)

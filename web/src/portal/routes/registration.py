@@ -2,8 +2,11 @@
 
 Step 1 (`/registrazione`): email, codice fiscale, password, privacy. Identity opens a
 registration session (10 minutes) and e-mails the OTP with a link that resumes it.
-Step 2 (`/registrazione/{id}?t=...`): the anagrafica and the OTP. The resume token is a
-secret: it travels in the link and is kept in the signed session cookie, never in a page.
+Step 2 (`/registrazione/{id}?t=...`): the anagrafica and the OTP. Sex, birth date and birth
+place are read from the codice fiscale by identity and shown for confirmation, not typed. The
+resume token is a secret: it travels in the link and is kept in the signed session cookie,
+never in a page. On completion identity answers with a login: the citizen lands in the
+personal area signed in (the portal never keeps the password of step 1 to log in with it).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -19,6 +23,7 @@ from portal import auth
 from portal.api import ApiProblem, ServiceUnavailable
 from portal.clients.identity import (
     IdentityClient,
+    OtpResent,
     RegistrationDetails,
     RegistrationStart,
     RegistrationStatus,
@@ -27,9 +32,9 @@ from portal.deps import Identity
 from portal.errors import is_htmx
 from portal.forms import FormState, form_values, non_empty, submit
 from portal.privacy import PRIVACY_VERSION
-from portal.routes.auth import PREFILL_EMAIL
 from portal.templating import flash, templates
 
+log = structlog.get_logger("portal.registration")
 router = APIRouter()
 
 START_LABELS = {
@@ -42,9 +47,6 @@ START_LABELS = {
 DETAIL_LABELS = {
     "first_name": "Nome",
     "last_name": "Cognome",
-    "sex": "Sesso",
-    "birth_date": "Data di nascita",
-    "birth_place": "Luogo di nascita",
     "address_street": "Via/Piazza",
     "address_number": "Numero civico",
     "postcode": "CAP",
@@ -52,7 +54,10 @@ DETAIL_LABELS = {
     "phone": "Telefono",
     "otp": "Codice OTP",
 }
-SEX_OPTIONS = [("F", "Femminile"), ("M", "Maschile")]
+# Read from the codice fiscale: shown, never typed. Identity names them in a mismatch refusal
+# only for clients that still send them; the portal does not.
+DERIVED_LABELS = {"sex": "Sesso", "birth_date": "Data di nascita", "birth_place": "Luogo di nascita"}
+SEXES = {"F": "Femminile", "M": "Maschile"}
 EXPIRED_MESSAGE = "La sessione di registrazione è scaduta: inizia una nuova registrazione."
 # Resume tokens kept in the cookie: the last few sessions are enough (a second tab, a retry).
 _SESSION_KEY = "registrations"
@@ -180,6 +185,7 @@ def _details_page(
         expires_at = deadline.isoformat().replace("+00:00", "Z")
     # Rounded up, as the script counts: "00:00" only once the session has really expired.
     seconds = -(-(remaining_ms or 0) // 1000)
+    derived = _derived(registration) if registration is not None else None
     return templates.TemplateResponse(
         request,
         "registration/details.html",
@@ -190,12 +196,34 @@ def _details_page(
             "expires_at": expires_at,
             "remaining_ms": remaining_ms,
             "time_left": f"{seconds // 60:02d}:{seconds % 60:02d}",
+            "derived": derived,
+            # No countdown once the codes are used up: the button says so instead.
+            "resend_in_s": registration.otp_resend_in_s
+            if registration and registration.otp_resends_left
+            else None,
+            "resends_used_up": registration is not None and registration.otp_resends_left == 0,
             "form": form,
-            "labels": DETAIL_LABELS,
-            "sex_options": SEX_OPTIONS,
+            "labels": {**DETAIL_LABELS, **DERIVED_LABELS},
         },
         status_code=status_code,
     )
+
+
+def _derived(registration: RegistrationStatus) -> list[tuple[str, str]] | None:
+    """Sex, birth date and birth place as the page shows them, or None when identity did not
+    say (an older identity)."""
+    if not (registration.sex and registration.birth_date and registration.birth_place):
+        return None
+    province = registration.birth_province or ""
+    if province == "EE":
+        place = f"{registration.birth_place} (Stato estero)"
+    else:
+        place = f"{registration.birth_place} ({province})" if province else registration.birth_place
+    return [
+        ("Sesso", SEXES.get(registration.sex, registration.sex)),
+        ("Data di nascita", f"{registration.birth_date:%d/%m/%Y}"),
+        ("Luogo di nascita", place),
+    ]
 
 
 @router.get("/registrazione/{registration_id}", response_class=HTMLResponse)
@@ -262,17 +290,16 @@ async def complete(request: Request, registration_id: str, identity: Identity) -
             return loaded
         return _details_page(request, registration_id, form, registration=loaded, status_code=problem.status)
 
-    _forget(request, registration_id)
+    # Signed in with the login identity gave on completion (a fresh session: no fixation).
     email = remembered.get("email", "")
-    request.session[PREFILL_EMAIL] = email
-    flash(
-        request,
-        f"Registrazione completata. Ora puoi accedere con l'email {email} e la password che hai scelto."
-        if email
-        else "Registrazione completata. Ora puoi accedere con la tua email e la password che hai scelto.",
-        "success",
-    )
-    return RedirectResponse("/login", status_code=303)
+    auth.start_session(request, completed.result, email=email)
+    try:
+        auth.update_profile(request, await identity.me())
+    except (ApiProblem, ServiceUnavailable, auth.LoginRequired) as exc:
+        # Signed in all the same: the header shows the e-mail instead of the name.
+        log.warning("portal.profile_unavailable_after_registration", error=type(exc).__name__)
+    flash(request, "Registrazione completata: ti diamo il benvenuto nella tua area personale.", "success")
+    return RedirectResponse("/dashboard", status_code=303)
 
 
 @router.post("/registrazione/{registration_id}/codice", response_class=HTMLResponse)
@@ -282,8 +309,12 @@ async def resend_otp(request: Request, registration_id: str, identity: Identity)
         return _invalid_link(request)
     email = remembered.get("email", "")
     level, expired = "success", False
+    # What the page's timer does next: wait resend_in_s, or (used_up) offer no more codes.
+    resend_in_s: int | None = None
+    used_up = False
     try:
-        await identity.resend_otp(registration_id, remembered["t"])
+        resent: OtpResent = await identity.resend_otp(registration_id, remembered["t"])
+        resend_in_s, used_up = resent.otp_resend_in_s, resent.otp_resends_left == 0
         message = (
             f"Ti abbiamo inviato un nuovo codice OTP all'indirizzo {email}."
             if email
@@ -294,6 +325,8 @@ async def resend_otp(request: Request, registration_id: str, identity: Identity)
     except ApiProblem as problem:
         # Identity says how long to wait, or that no more codes can be sent.
         level, message = "warning", problem.detail
+        if problem.status == 429:
+            resend_in_s, used_up = await _resend_state(identity, registration_id, remembered["t"], problem)
         if problem.status == 410:
             _forget(request, registration_id)
             level, message, expired = "danger", problem.detail or EXPIRED_MESSAGE, True
@@ -305,9 +338,29 @@ async def resend_otp(request: Request, registration_id: str, identity: Identity)
         return templates.TemplateResponse(
             request,
             "registration/_resend_status.html",
-            {"level": level, "message": message, "expired": expired},
+            {
+                "level": level,
+                "message": message,
+                "expired": expired,
+                "resend_in_s": resend_in_s,
+                "used_up": used_up,
+            },
         )
     flash(request, message, level)  # type: ignore[arg-type]
     if expired:
         return RedirectResponse("/registrazione", status_code=303)
     return RedirectResponse(f"/registrazione/{registration_id}", status_code=303)
+
+
+async def _resend_state(
+    identity: IdentityClient, registration_id: str, token: str, problem: ApiProblem
+) -> tuple[int | None, bool]:
+    """After a refused resend: the wait to count down, or that the codes are used up (then
+    identity's Retry-After is the rest of the session, not a wait worth counting)."""
+    try:
+        registration = await identity.registration(registration_id, token)
+    except (ApiProblem, ServiceUnavailable):
+        return problem.retry_after_s, False
+    if registration.otp_resends_left == 0:
+        return None, True
+    return problem.retry_after_s or registration.otp_resend_in_s, False

@@ -26,6 +26,8 @@ def normalize_email(value: str) -> str:
 
 
 def email_errors(value: str, field: str = "email") -> list[FieldError]:
+    if not value.strip():
+        return [FieldError(field, "required", "Inserisci l'indirizzo email.")]
     try:
         normalize_email(value)
     except InvalidEmail:

@@ -78,10 +78,13 @@ def otp_resend_too_soon(wait_s: int, *, resends_used_up: bool) -> TooMany:
     return TooMany("otp_resend_too_soon", message, retry_after_s=wait_s)
 
 
-def otp_invalid(attempts_left: int, *, keep_changes: bool = False) -> Invalid:
+def otp_invalid(
+    attempts_left: int, *, others: Sequence[FieldError] = (), keep_changes: bool = False
+) -> Invalid:
+    """``others``: the request's other field errors, reported with the OTP's."""
     message = f"Codice OTP non valido. Tentativi rimasti: {attempts_left}."
     return Invalid(
-        [FieldError("otp", "otp_invalid", message)],
+        [*others, FieldError("otp", "otp_invalid", message)],
         code="otp_invalid",
         message=message,
         keep_changes=keep_changes,
@@ -150,10 +153,13 @@ def account_not_found() -> NotFound:
     return NotFound("account_not_found", "Account non trovato.")
 
 
-def password_incorrect(*, keep_changes: bool = False) -> Invalid:
+def password_incorrect(
+    *, field: str = "password", others: Sequence[FieldError] = (), keep_changes: bool = False
+) -> Invalid:
+    """``others``: the request's other field errors, reported with this one."""
     message = "La password non è corretta."
     return Invalid(
-        [FieldError("password", "password_incorrect", message)],
+        [FieldError(field, "password_incorrect", message), *others],
         code="password_incorrect",
         message=message,
         keep_changes=keep_changes,

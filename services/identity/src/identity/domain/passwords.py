@@ -32,6 +32,8 @@ def is_common(password: str) -> bool:
 
 def password_errors(password: str, field: str = "password") -> list[FieldError]:
     password = normalize_password(password)
+    if not password:
+        return [FieldError(field, "required", "Inserisci la password.")]
     errors: list[FieldError] = []
     if len(password) < MIN_LENGTH:
         errors.append(
@@ -65,6 +67,8 @@ def password_errors(password: str, field: str = "password") -> list[FieldError]:
 def confirmation_errors(
     password: str, confirmation: str, field: str = "password_confirmation"
 ) -> list[FieldError]:
+    if not confirmation:
+        return [FieldError(field, "required", "Scrivi di nuovo la password per confermarla.")]
     if normalize_password(password) != normalize_password(confirmation):
         return [FieldError(field, "password_mismatch", "Le password non coincidono.")]
     return []

@@ -99,17 +99,19 @@ def personal_details_errors(
     *,
     first_name: str,
     last_name: str,
-    sex: str,
-    birth_date: date,
-    birth_place: str,
+    sex: str | None = None,
+    birth_date: date | None = None,
+    birth_place: str | None = None,
     today: date,
 ) -> list[FieldError]:
+    """Names always; sex and birth data only when given (registration derives them from the
+    codice fiscale)."""
     return [
         *_name_errors("first_name", first_name, "Il nome"),
         *_name_errors("last_name", last_name, "Il cognome"),
-        *sex_errors(sex),
-        *birth_date_errors(birth_date, today),
-        *_text_errors("birth_place", birth_place),
+        *(sex_errors(sex) if sex is not None else []),
+        *(birth_date_errors(birth_date, today) if birth_date is not None else []),
+        *(_text_errors("birth_place", birth_place) if birth_place is not None else []),
     ]
 
 

@@ -1,11 +1,13 @@
-"""Codice fiscale: validity (check character, omocodia accepted) and agreement with the
-personal details the citizen declares."""
+"""Codice fiscale: validity (check character, omocodia accepted), the birth details it holds
+(sex, birth date, birth place: the citizen confirms them instead of typing them again) and
+agreement with the personal details the citizen declares."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from codicefiscale import codicefiscale
 
@@ -25,18 +27,80 @@ def is_valid_tax_code(value: str) -> bool:
 
 
 def tax_code_errors(value: str, field: str = "tax_code") -> list[FieldError]:
+    if not value.strip():
+        return [FieldError(field, "required", "Inserisci il codice fiscale.")]
     if not is_valid_tax_code(value):
         return [FieldError(field, "tax_code_invalid", "Il codice fiscale non è valido.")]
     return []
 
 
+# An account holder signs self-certifications (autocertificazioni), which takes full age: of
+# the two centuries a two-digit year allows, the one that makes the citizen an adult wins.
+ADULT_AGE = 18
+
+
 @dataclass(frozen=True)
-class DeclaredDetails:
-    last_name: str
-    first_name: str
+class BirthDetails:
+    """What the codice fiscale says of its holder. ``birth_place`` is the municipality's or
+    the foreign state's name as python-codicefiscale's list has it (by the Belfiore code, for
+    the municipality that had that code on the birth date); ``birth_province`` is its province
+    code, "EE" for a foreign state."""
+
     sex: str
     birth_date: date
     birth_place: str
+    birth_province: str
+
+    @property
+    def born_abroad(self) -> bool:
+        return self.birth_province == "EE"
+
+
+def _years_between(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _birth_date(decoded: dict[str, Any], today: date) -> date:
+    """The code holds the year without its century: the most recent date in the past that
+    makes the holder an adult, else the most recent one in the past."""
+    born = decoded["birthdate"].date()
+    candidates = []
+    for year in (today.year // 100 * 100 + born.year % 100, today.year // 100 * 100 - 100 + born.year % 100):
+        try:
+            candidate = born.replace(year=year)
+        except ValueError:  # 29 February of a year that has none
+            continue
+        if candidate <= today:
+            candidates.append(candidate)
+    adults = [c for c in candidates if _years_between(c, today) >= ADULT_AGE]
+    return max(adults or candidates or [born])
+
+
+def birth_details(tax_code: str, today: date) -> BirthDetails:
+    """The birth details of a valid codice fiscale (omocodes read back to their digits)."""
+    decoded = codicefiscale.decode(normalize_tax_code(tax_code))
+    born = _birth_date(decoded, today)
+    # The place decode found for the Belfiore code on the date it chose (when a code stopped
+    # existing, decode already went back a century to find it).
+    place = decoded.get("birthplace") or {}
+    return BirthDetails(
+        sex=decoded["gender"],
+        birth_date=born,
+        birth_place=str(place.get("name") or ""),
+        birth_province=str(place.get("province") or ""),
+    )
+
+
+@dataclass(frozen=True)
+class DeclaredDetails:
+    """Names are typed; sex and birth data come from the code, and are checked only when a
+    client still sends them (the registration API accepted them before it derived them)."""
+
+    last_name: str
+    first_name: str
+    sex: str | None = None
+    birth_date: date | None = None
+    birth_place: str | None = None
 
 
 _MISMATCH_MESSAGES = {
@@ -75,14 +139,16 @@ def tax_code_mismatches(tax_code: str, details: DeclaredDetails) -> list[FieldEr
         disagreeing.append("last_name")
     if not _encodes_to(codicefiscale.encode_firstname, raw["firstname"], details.first_name):
         disagreeing.append("first_name")
-    if details.sex.upper() != decoded["gender"]:
+    if details.sex is not None and details.sex.upper() != decoded["gender"]:
         disagreeing.append("sex")
     # The code holds the year without its century.
     born = decoded["birthdate"].date()
-    declared = details.birth_date
+    declared = details.birth_date or born
     if (born.year % 100, born.month, born.day) != (declared.year % 100, declared.month, declared.day):
         disagreeing.append("birth_date")
     place = decoded.get("birthplace") or {}
-    if not place.get("code") or not _birthplace_matches(details.birth_place, declared, place["code"]):
+    if details.birth_place is not None and (
+        not place.get("code") or not _birthplace_matches(details.birth_place, declared, place["code"])
+    ):
         disagreeing.append("birth_place")
     return [FieldError(f, "tax_code_mismatch", _MISMATCH_MESSAGES[f]) for f in disagreeing]

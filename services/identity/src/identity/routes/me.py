@@ -1,11 +1,12 @@
 """The signed-in user's own account."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from identity import schemas
 from identity.routes.deps import ClientAddress, LoginSession, RuntimeDep
 from identity.service import profile
 from kit.deps import CurrentUser, UnitOfWorkDep
+from kit.problems import problem_responses
 
 router = APIRouter(prefix="/me", tags=["profilo"])
 
@@ -46,3 +47,25 @@ async def confirm_email_change(
     login_session: LoginSession,
 ) -> schemas.Profile:
     return await profile.confirm_email_change(session, rt, user.user_id, body.otp, keep_session=login_session)
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Cambia la password",
+    description="Chiede la password attuale; termina ogni altra sessione dell'account, "
+    "quella che cambia la password resta valida.",
+    responses=problem_responses(429),
+)
+async def change_password(
+    body: schemas.PasswordChange,
+    user: CurrentUser,
+    session: UnitOfWorkDep,
+    rt: RuntimeDep,
+    client_address: ClientAddress,
+    login_session: LoginSession,
+) -> Response:
+    await profile.change_password(
+        session, rt, user.user_id, body, client_address=client_address, keep_session=login_session
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

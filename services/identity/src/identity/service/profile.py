@@ -1,4 +1,5 @@
-"""The citizen's own data: read, change contacts, move the account to a new e-mail address."""
+"""The citizen's own data: read, change contacts, move the account to a new e-mail address,
+change the password."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 
 import structlog
 from sqlalchemy import delete
+from sqlalchemy import update as sql_update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,14 +16,15 @@ from contracts.events import EmailChanged, EmailChangeRequested, ProfileChangedV
 from identity import schemas
 from identity.domain import codes, errors
 from identity.domain.emails import email_errors, normalize_email
+from identity.domain.passwords import new_password_errors, normalize_password
 from identity.domain.personal_details import clean_text, contact_errors, normalize_phone, personal_details
 from identity.domain.registration import attempts_left, is_expired, is_locked
-from identity.models import Account, EmailChangeRequest
+from identity.models import Account, EmailChangeRequest, PasswordResetToken
 from identity.repository import in_use_refusals, taken_fields
 from identity.runtime import Runtime
 from identity.service.auth import revoke_others
 from identity.service.registrations import otp_policy
-from kit.errors import Invalid
+from kit.errors import FieldError, Invalid
 from kit.outbox import emit
 from kit.uow import flush_unique
 
@@ -202,3 +205,54 @@ async def confirm_email_change(
     await _profile_changed(session, account)
     log.info("profile.email_changed", user_id=str(account.id), kept_session=keep_session is not None)
     return profile_of(account)
+
+
+async def change_password(
+    session: AsyncSession,
+    rt: Runtime,
+    user_id: uuid.UUID,
+    command: schemas.PasswordChange,
+    *,
+    client_address: str,
+    keep_session: uuid.UUID | None = None,
+) -> None:
+    """The current password proves the person (a stolen access token alone cannot change it);
+    the new one follows the registration's policy. As after a reset, whoever knew the old
+    password is logged out: every login ends but ``keep_session``, the one that changes it,
+    and the reset links still open stop working."""
+    account = await _account(session, user_id, for_update=True)
+    now = rt.clock.now()
+    # Checked like a login: a stolen access token cannot guess the password freely.
+    if wait := await rt.throttler.retry_after(session, account.email, client_address, now):
+        raise errors.too_many_attempts(wait)
+    if not command.current_password:
+        problems = [FieldError("current_password", "required", "Inserisci la password attuale.")]
+        raise Invalid(problems + new_password_errors(command.password, command.password_confirmation))
+    valid, _ = await rt.passwords.verify(command.current_password, account.password_hash)
+    if not valid:
+        # Nothing else is written before this point: the refusal keeps only the failure count.
+        await rt.throttler.record_failure(session, account.email, client_address, now)
+        raise errors.password_incorrect(
+            field="current_password",
+            others=new_password_errors(command.password, command.password_confirmation),
+            keep_changes=True,
+        )
+    problems = new_password_errors(command.password, command.password_confirmation)
+    if not problems and normalize_password(command.password) == normalize_password(command.current_password):
+        message = "La nuova password deve essere diversa da quella attuale."
+        problems = [FieldError("password", "password_unchanged", message)]
+    if problems:
+        raise Invalid(problems)
+    account.password_hash = await rt.passwords.hash(command.password)
+    account.password_changed_at = now
+    account.updated_at = now
+    session.add(account)
+    await session.exec(
+        sql_update(PasswordResetToken)
+        .where(col(PasswordResetToken.account_id) == account.id)
+        .where(col(PasswordResetToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    await revoke_others(session, account.id, keep_session, now)
+    await rt.throttler.forget_account(session, account.email)
+    log.info("profile.password_changed", user_id=str(account.id), kept_session=keep_session is not None)

@@ -4,7 +4,7 @@ proves the address with an OTP and fills in the anagrafica."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import delete, func, or_
@@ -32,12 +32,19 @@ from identity.domain.registration import (
     resend_wait_s,
     seconds_left,
 )
-from identity.domain.tax_code import DeclaredDetails, normalize_tax_code, tax_code_errors, tax_code_mismatches
+from identity.domain.tax_code import (
+    DeclaredDetails,
+    birth_details,
+    normalize_tax_code,
+    tax_code_errors,
+    tax_code_mismatches,
+)
 from identity.models import Account, RegistrationSession
 from identity.repository import in_use_refusals, taken_fields
 from identity.runtime import Runtime
+from identity.service.auth import issue_tokens
 from identity.throttle import RegistrationLimiter
-from kit.errors import Invalid
+from kit.errors import DomainError, FieldError, Invalid
 from kit.outbox import emit
 from kit.uow import flush_unique
 
@@ -160,18 +167,39 @@ async def status(
     session: AsyncSession, rt: Runtime, registration_id: str, resume_token: str
 ) -> schemas.RegistrationStatus:
     registration = await _live_session(session, rt, registration_id, resume_token)
+    now = rt.clock.now()
+    born = birth_details(registration.tax_code, now.date())
     return schemas.RegistrationStatus(
         registration_id=registration.id,
         email=registration.email,
         tax_code=registration.tax_code,
         expires_at=registration.expires_at,
-        seconds_left=seconds_left(registration.expires_at, rt.clock.now()),
+        seconds_left=seconds_left(registration.expires_at, now),
+        sex=born.sex,
+        birth_date=born.birth_date,
+        birth_place=born.birth_place,
+        birth_province=born.birth_province,
+        **_resend_state(rt, registration, now),
     )
+
+
+def _resend_state(rt: Runtime, registration: RegistrationSession, now: datetime) -> dict[str, int]:
+    wait = resend_wait_s(
+        last_sent_at=registration.otp_sent_at,
+        resends=registration.otp_resends,
+        expires_at=registration.expires_at,
+        now=now,
+        policy=otp_policy(rt),
+    )
+    return {
+        "otp_resend_in_s": wait or 0,
+        "otp_resends_left": max(0, rt.settings.otp_resend_max - registration.otp_resends),
+    }
 
 
 async def resend_otp(
     session: AsyncSession, rt: Runtime, registration_id: str, resume_token: str
-) -> schemas.OtpResent:
+) -> schemas.RegistrationOtpResent:
     registration = await _live_session(session, rt, registration_id, resume_token, for_update=True)
     now = rt.clock.now()
     wait = resend_wait_s(
@@ -206,17 +234,42 @@ async def resend_otp(
         ),
     )
     log.info("registration.otp_resent", registration_id=str(registration.id))
-    return schemas.OtpResent(expires_at=registration.expires_at)
+    return schemas.RegistrationOtpResent(
+        expires_at=registration.expires_at, **_resend_state(rt, registration, now)
+    )
 
 
-async def _check_otp(session: AsyncSession, rt: Runtime, registration: RegistrationSession, otp: str) -> None:
-    """The first write of ``complete``: a wrong OTP is counted (and may lock the session) and
-    the request refused with ``keep_changes``, which keeps that count and nothing else."""
-    otp = otp.strip()
-    if codes.is_otp_shaped(otp) and codes.matches(
+# The anagrafica form's order: the error list reads as the page does.
+_FIELD_ORDER = (
+    "first_name",
+    "last_name",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "address_street",
+    "address_number",
+    "postcode",
+    "municipality",
+    "phone",
+    "otp",
+)
+
+
+def _in_form_order(problems: list[FieldError]) -> list[FieldError]:
+    return sorted(problems, key=lambda p: _FIELD_ORDER.index(p.field) if p.field in _FIELD_ORDER else 99)
+
+
+def _otp_matches(rt: Runtime, registration: RegistrationSession, otp: str) -> bool:
+    return codes.is_otp_shaped(otp) and codes.matches(
         rt.settings.secret_bytes, f"otp:{registration.id}", otp, registration.otp_hash
-    ):
-        return
+    )
+
+
+async def _refuse_wrong_otp(
+    session: AsyncSession, rt: Runtime, registration: RegistrationSession, others: list[FieldError]
+) -> DomainError:
+    """Counts a wrong OTP (which may lock the session); the refusal keeps that count and
+    nothing else (``keep_changes``), and names the other fields' errors too."""
     policy = otp_policy(rt)
     registration.otp_wrong_attempts += 1
     locked = is_locked(registration.otp_wrong_attempts, policy)
@@ -226,8 +279,9 @@ async def _check_otp(session: AsyncSession, rt: Runtime, registration: Registrat
     session.add(registration)
     log.info("registration.otp_wrong", registration_id=str(registration.id), locked=locked)
     if locked:
-        raise errors.registration_locked(keep_changes=True)
-    raise errors.otp_invalid(attempts_left(registration.otp_wrong_attempts, policy), keep_changes=True)
+        return errors.registration_locked(keep_changes=True)
+    left = attempts_left(registration.otp_wrong_attempts, policy)
+    return errors.otp_invalid(left, others=_in_form_order(others), keep_changes=True)
 
 
 async def complete(
@@ -236,17 +290,18 @@ async def complete(
     registration_id: str,
     resume_token: str,
     command: schemas.RegistrationComplete,
-) -> schemas.UserCreated:
+) -> schemas.RegistrationCompleted:
+    """Every error at once: the anagrafica's, the disagreements with the codice fiscale and
+    the OTP's. A wrong OTP is counted whatever else is wrong; a missing one is not a guess."""
     registration = await _live_session(session, rt, registration_id, resume_token, for_update=True)
-    await _check_otp(session, rt, registration, command.otp)
-
     now = rt.clock.now()
-    details = DeclaredDetails(
+    born = birth_details(registration.tax_code, now.date())
+    declared = DeclaredDetails(
         last_name=clean_text(command.last_name),
         first_name=clean_text(command.first_name),
-        sex=command.sex.strip().upper(),
+        sex=command.sex.strip().upper() if command.sex and command.sex.strip() else None,
         birth_date=command.birth_date,
-        birth_place=clean_text(command.birth_place),
+        birth_place=clean_text(command.birth_place) if command.birth_place else None,
     )
     contact = {
         "address_street": clean_text(command.address_street),
@@ -257,18 +312,27 @@ async def complete(
     }
     problems = [
         *personal_details_errors(
-            first_name=details.first_name,
-            last_name=details.last_name,
-            sex=details.sex,
-            birth_date=details.birth_date,
-            birth_place=details.birth_place,
+            first_name=declared.first_name,
+            last_name=declared.last_name,
+            sex=declared.sex,
+            birth_date=declared.birth_date,
+            birth_place=declared.birth_place,
             today=now.date(),
         ),
         *contact_errors(contact),
     ]
+    # A field already refused (an empty name) is not also said to disagree with the code.
+    refused = {p.field for p in problems}
+    mismatches = [m for m in tax_code_mismatches(registration.tax_code, declared) if m.field not in refused]
+
+    otp = command.otp.strip()
+    if not otp:
+        problems.append(FieldError("otp", "required", "Inserisci il codice OTP ricevuto via email."))
+    elif not _otp_matches(rt, registration, otp):
+        raise await _refuse_wrong_otp(session, rt, registration, problems + mismatches)
     if problems:
-        raise Invalid(problems)
-    if mismatches := tax_code_mismatches(registration.tax_code, details):
+        raise Invalid(_in_form_order(problems + mismatches))
+    if mismatches:
         raise errors.tax_code_mismatch(mismatches)
 
     account = Account(
@@ -276,11 +340,12 @@ async def complete(
         tax_code=registration.tax_code,
         password_hash=registration.password_hash,
         role="citizen",
-        first_name=details.first_name,
-        last_name=details.last_name,
-        sex=details.sex,
-        birth_date=details.birth_date,
-        birth_place=details.birth_place,
+        first_name=declared.first_name,
+        last_name=declared.last_name,
+        sex=born.sex,
+        # A client that sent the birth date knows its century; otherwise the code's reading.
+        birth_date=declared.birth_date or born.birth_date,
+        birth_place=born.birth_place or declared.birth_place,
         privacy_version=registration.privacy_version,
         privacy_accepted_at=registration.privacy_accepted_at,
         created_at=now,
@@ -306,5 +371,7 @@ async def complete(
             **personal_details(account),
         ),
     )
+    # Signed in at once: the OTP proved the address, the password was chosen at the start.
+    tokens = await issue_tokens(session, rt, account, family_id=uuid.uuid4(), now=now)
     log.info("registration.completed", registration_id=str(registration.id), user_id=str(account.id))
-    return schemas.UserCreated(user_id=account.id)
+    return schemas.RegistrationCompleted(user_id=account.id, **tokens.model_dump())
