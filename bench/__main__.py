@@ -1,5 +1,14 @@
-"""``uv run python -m bench``: latency at a steady rate and maximum throughput of the kit event
-pipeline, beside bare aio-pika on the same broker, with targets checked (printed, not asserted)."""
+"""``uv run python -m bench`` (``make bench``): one table, every figure beside its target.
+
+- the kit event pipeline (producer transaction + outbox row -> relay -> RabbitMQ -> consumer
+  inbox + effect): latency at a steady rate and maximum throughput, beside bare aio-pika on
+  the same broker, with an exactly-once check;
+- the consumer with and without shared transactions, and one vs two consumer processes on one
+  queue (bench.scaleout);
+- HTTP through the real Traefik gateway and directly, load from wrk / bench.loadgen in their
+  own processes, then the resident memory of every process of the stack (bench.http).
+
+Targets are checked and printed, not asserted: benchmarks are not tests."""
 
 from __future__ import annotations
 
@@ -10,14 +19,15 @@ import math
 import os
 import signal
 import sys
-from typing import Any
 
 from sqlalchemy import func, select
 
 from bench.bare import BareAioPika
 from bench.common import Contender, CpuMeter, LatencyResult, ThroughputResult
+from bench.http import HttpReport, run_http
 from bench.infra import Resources, effects
 from bench.pipeline import KitPipeline
+from bench.scaleout import ScaleResult, measure
 from bench.variants import VARIANTS
 from kit.db import outbox_table
 from kit.logging import configure_logging
@@ -33,7 +43,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--events", type=int, default=5000, help="events of each throughput run")
     p.add_argument("--concurrency", type=int, default=8, help="concurrent producers/publishers")
     p.add_argument("--warmup", type=float, default=1.0, help="seconds of discarded warm-up load")
-    p.add_argument("--quick", action="store_true", help="~15 s smoke run")
+    p.add_argument("--quick", action="store_true", help="short smoke run of every part")
+    p.add_argument("--http-seconds", type=float, default=10.0, help="length of each HTTP run")
+    p.add_argument("--scale-events", type=int, default=4000, help="events of each scale-out run")
+    p.add_argument("--no-http", action="store_true", help="skip the HTTP benchmarks (no stack started)")
     p.add_argument(
         "--variant",
         choices=sorted(VARIANTS),
@@ -43,6 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.seconds, args.events, args.warmup = 2.0, 1000, 0.5
+        args.http_seconds, args.scale_events = 3.0, 1000
     return args
 
 
@@ -101,7 +115,30 @@ async def run(args: argparse.Namespace) -> int:
         async with kit.consumer_db.engine.connect() as conn:
             applied = await conn.scalar(select(func.count()).select_from(effects))
 
-        report(args, lat, thr, stages, committed, applied, unsent, kit, background)
+        # Scale-out: separate consumer processes on one queue and one database.
+        # First without batching (one delivery per transaction, the kit's previous behaviour):
+        # the gain of shared transactions, measured in the same run.
+        scale: list[ScaleResult] = []
+        for processes, max_batch in ((1, 1), (1, 64), (2, 64)):
+            log(f"scale-out: {processes} process(es), batches ≤ {max_batch}, {args.scale_events} events")
+            scale.append(
+                await measure(
+                    res, consumer_url, processes, args.scale_events, kit.settings.consumer_prefetch, max_batch
+                )
+            )
+
+        http: HttpReport | None = None
+        http_failure = "skipped (--no-http)" if args.no_http else ""
+        if not args.no_http:
+            try:
+                http = await run_http(res.pg_url, res.amqp_url, res.run_id, args.http_seconds, log)
+            except Exception as exc:  # the pipeline figures are still worth printing
+                log(f"http benchmarks failed: {exc!r}")
+                http_failure = repr(exc)[:300]
+
+        report(args, lat, thr, stages, committed, applied, unsent, kit, background, scale, http)
+        if http is None:
+            print(f"\nHTTP benchmarks not run: {http_failure}")
         return 0
     finally:
         # Interrupted mid-run, in-flight handlers fail to ack on the closing channel (kit
@@ -111,6 +148,13 @@ async def run(args: argparse.Namespace) -> int:
             await c.close()
         problems = await res.teardown()
         log("cleanup: " + ("done" if not problems else "PROBLEMS: " + "; ".join(problems)))
+
+
+Row = tuple[str, str, str, str, bool | None]  # measure, figure, beside it, target, met
+
+
+def _met(ok: bool | None) -> str:
+    return "" if ok is None else ("yes" if ok else "**no**")
 
 
 def report(
@@ -123,78 +167,197 @@ def report(
     unsent: int,
     kit: KitPipeline,
     background: float,
+    scale: list[ScaleResult],
+    http: HttpReport | None,
 ) -> None:
     k, b = "kit pipeline", "bare aio-pika"
     rate = f"{args.rate:g}/s"
     ratio = thr[k].rate / thr[b].rate
-    rows: list[tuple[str, Any, Any, str]] = [
-        (f"latency p50 @{rate} (ms)", fmt(lat[k].p50_ms), fmt(lat[b].p50_ms), ""),
+
+    def busy(busy: dict[str, float]) -> str:
+        # This process pinned near 1.0 core is the wall; "rest" is the other core
+        # (PostgreSQL, RabbitMQ and anything else running meanwhile).
+        rest = busy.get("machine", math.nan) - busy["python"]
+        return f"{busy['python']:.2f} / {rest:.2f}"
+
+    consumer = kit.consumer
+    shared = (
+        f"{consumer.batched / max(consumer.handled, 1):.0%} of deliveries, "
+        f"{consumer.batched / max(consumer.batches, 1):.1f} per transaction"
+        if consumer
+        else ""
+    )
+    rows: list[Row] = [
+        ("**event pipeline** (kit / bare aio-pika)", "", "", "", None),
+        (f"latency p50 @{rate} (ms)", fmt(lat[k].p50_ms), fmt(lat[b].p50_ms), "", None),
         (
             f"latency p99 @{rate} (ms)",
             fmt(lat[k].p99_ms),
             fmt(lat[b].p99_ms),
             f"≤ {P99_TARGET_MS:g}",
+            lat[k].p99_ms <= P99_TARGET_MS and lat[k].delivered == lat[k].sent,
         ),
-        (f"latency max @{rate} (ms)", fmt(lat[k].max_ms), fmt(lat[b].max_ms), ""),
         (
             "delivered / sent (latency run)",
             f"{lat[k].delivered}/{lat[k].sent}",
             f"{lat[b].delivered}/{lat[b].sent}",
-            "",
+            "all",
+            lat[k].delivered == lat[k].sent,
         ),
+        *[(f"  {line}", "", "", "", None) for line in stages],
         (
             "max throughput (events/s)",
             fmt(thr[k].rate, 0),
             fmt(thr[b].rate, 0),
-            f"pipeline ≥ {THROUGHPUT_RATIO_TARGET:.0%} of bare",
+            f"≥ {THROUGHPUT_RATIO_TARGET:.0%} of bare: {ratio:.0%}",
+            ratio >= THROUGHPUT_RATIO_TARGET and thr[k].delivered == thr[k].events,
         ),
-        ("  senders alone (events/s)", fmt(thr[k].send_rate, 0), fmt(thr[b].send_rate, 0), ""),
-    ]
-
-    # Where the CPU goes: this process pinned near 1.0 core is the wall; "rest" is the other
-    # core (PostgreSQL, RabbitMQ and anything else running meanwhile).
-    def busy(busy: dict[str, float]) -> str:
-        rest = busy.get("machine", math.nan) - busy["python"]
-        return f"{busy['python']:.2f} / {rest:.2f}"
-
-    rows += [
-        (f"  busy cores @{rate}: python / rest", busy(lat[k].busy), busy(lat[b].busy), ""),
-        ("  busy cores at max: python / rest", busy(thr[k].busy), busy(thr[b].busy), ""),
+        ("  senders alone (events/s)", fmt(thr[k].send_rate, 0), fmt(thr[b].send_rate, 0), "", None),
+        (f"  busy cores @{rate}: python / rest", busy(lat[k].busy), busy(lat[b].busy), "", None),
+        ("  busy cores at max: python / rest", busy(thr[k].busy), busy(thr[b].busy), "", None),
         (
             "  python CPU ms/event at max",
             fmt(thr[k].cpu_ms["python"], 2),
             fmt(thr[b].cpu_ms["python"], 2),
             "",
+            None,
+        ),
+        (
+            "  consumer: in shared transactions",
+            shared,
+            "",
+            f"{consumer.batch_fallbacks if consumer else 0} batch fallback(s)",
+            None,
+        ),
+        (
+            "exactly-once: committed / applied / unsent",
+            f"{committed} / {applied} / {unsent}",
+            "",
+            "0 lost, 0 duplicated",
+            applied == committed and unsent == 0,
         ),
     ]
+    if len(scale) == 3:
+        single, one, two = scale
+        rows += [
+            ("**consumer** (one delivery per transaction / shared transactions)", "", "", "", None),
+            (
+                "consumer throughput, 1 process (events/s)",
+                fmt(single.rate, 0),
+                fmt(one.rate, 0),
+                f"shared: x{one.rate / single.rate:.2f}",
+                None,
+            ),
+            ("  consumer CPU ms/event", fmt(single.cpu_ms, 2), fmt(one.cpu_ms, 2), "", None),
+            ("**scale-out** (1 / 2 consumer processes)", "", "", "", None),
+            (
+                "consumer throughput (events/s)",
+                fmt(one.rate, 0),
+                fmt(two.rate, 0),
+                f"2 processes: x{two.rate / one.rate:.2f}",
+                None,
+            ),
+            ("  consumer CPU ms/event", fmt(one.cpu_ms, 2), fmt(two.cpu_ms, 2), "", None),
+            (
+                "  applied / published",
+                f"{one.applied}/{one.events}",
+                f"{two.applied}/{two.events}",
+                "0 lost, 0 duplicated",
+                all(r.applied == r.events for r in scale),
+            ),
+        ]
+    if http is not None:
+        rows += _http_rows(http)
+
     s, pool = kit.settings, kit.producer_db.engine.pool
     print(
         f"\nkit variant: {args.variant}; prefetch={s.consumer_prefetch} "
         f"relay_batch={s.relay_batch_size} pool={pool.size()}+{pool._max_overflow}; "  # type: ignore[attr-defined]
-        f"latency runs {args.seconds:g} s at {rate}; "
-        f"throughput {args.events} events x {args.concurrency} senders\n"
+        f"latency runs {args.seconds:g} s at {rate}; throughput {args.events} events x "
+        f"{args.concurrency} senders; HTTP runs {args.http_seconds:g} s each; "
+        f"{os.cpu_count()} cores\n"
     )
     if background > 0.2:
         print(f"WARNING: {background:.2f} cores were busy elsewhere before the run: noisy figures\n")
-    print("| measure | kit pipeline | bare aio-pika | target |")
-    print("|---|---:|---:|---|")
-    for r in rows:
-        print(f"| {' | '.join(map(str, r))} |")
-    print("\nkit latency by stage (p50 / p99 ms):")
-    for line in stages:
-        print(f"  {line}")
-    dupes = applied - committed
-    print(
-        f"\nexactly-once: {committed} committed, {applied} applied, {unsent} unsent"
-        + ("" if dupes == 0 and unsent == 0 else "  <-- MISMATCH")
+    print("| measure | figure | beside it | target | met |")
+    print("|---|---:|---:|---|---|")
+    for measure_, figure, beside, target, ok in rows:
+        print(f"| {measure_} | {figure} | {beside} | {target} | {_met(ok)} |")
+    judged = [r for r in rows if r[4] is not None]
+    missed, parent = [], ""
+    for label, *_, ok in rows:
+        if not label.startswith(" "):
+            parent = label.removesuffix(": requests/s")
+        if ok is False:
+            missed.append(label if not label.startswith(" ") else f"{parent}: {label.strip()}")
+    print(f"\ntargets met: {len(judged) - len(missed)} of {len(judged)}")
+    for name in missed:
+        print(f"MISSED: {name}")
+
+
+def _http_rows(http: HttpReport) -> list[Row]:
+    by = {(r.name, r.via): r for r in http.results}
+    names = list(dict.fromkeys(r.name for r in http.results))
+    targets = {  # name prefix -> (min requests/s, max p95 ms, max gateway overhead)
+        "read API": (1000.0, 50.0, 0.15),
+        "write": (300.0, 150.0, None),
+        "login": (None, 500.0, None),
+    }
+    rows: list[Row] = [("**HTTP** (via gateway / direct)", "", "", "", None)]
+    for name in names:
+        gw, direct = by.get((name, "gateway")), by.get((name, "direct"))
+        if gw is None or direct is None:
+            continue
+        min_rate, max_p95, max_overhead = next(
+            (t for prefix, t in targets.items() if name.startswith(prefix)), (None, None, None)
+        )
+        overhead = 1 - gw.rate / direct.rate if direct.rate else math.nan
+        rows += [
+            (
+                f"{name}: requests/s",
+                fmt(gw.rate, 0),
+                fmt(direct.rate, 0),
+                "" if min_rate is None else f"≥ {min_rate:,.0f}",
+                None if min_rate is None else gw.rate >= min_rate and gw.errors == 0,
+            ),
+            (
+                "  p50 / p95 / p99 (ms)",
+                f"{gw.p50_ms:.1f} / {gw.p95_ms:.1f} / {gw.p99_ms:.1f}",
+                f"{direct.p50_ms:.1f} / {direct.p95_ms:.1f} / {direct.p99_ms:.1f}",
+                "" if max_p95 is None else f"p95 ≤ {max_p95:g}",
+                None if max_p95 is None else gw.p95_ms <= max_p95,
+            ),
+            (
+                "  gateway overhead (throughput lost)",
+                f"{overhead:.0%}",
+                "",
+                "" if max_overhead is None else f"≤ {max_overhead:.0%}",
+                None if max_overhead is None else overhead <= max_overhead,
+            ),
+            (
+                "  requests / errors",
+                f"{gw.requests} / {gw.errors}",
+                f"{direct.requests} / {direct.errors}",
+                (gw.detail if gw.errors else "") + (f" direct: {direct.detail}" if direct.errors else ""),
+                None,
+            ),
+        ]
+    total = sum(m.rss_mib for m in http.memory)
+    rows.append(("**memory** after the benchmarks (RSS, MiB)", "", "", "", None))
+    rows += [
+        (f"  {m.name} ({m.processes} process(es))", fmt(m.rss_mib, 0), "", "", None) for m in http.memory
+    ]
+    rows.append(("whole local stack RSS (MiB)", fmt(total, 0), "", "≤ 1,024", total <= 1024))
+    rows.append(
+        (
+            "stack ready (teststack: databases, migrations, every process)",
+            f"{http.startup_s:.1f} s",
+            "",
+            "≤ 20 s",
+            http.startup_s <= 20,
+        )
     )
-    p99_ok = lat[k].p99_ms <= P99_TARGET_MS and lat[k].delivered == lat[k].sent
-    thr_ok = ratio >= THROUGHPUT_RATIO_TARGET and thr[k].delivered == thr[k].events
-    print(f"\n{'PASS' if p99_ok else 'FAIL'}: kit latency p99 {fmt(lat[k].p99_ms)} ms ≤ {P99_TARGET_MS:g} ms")
-    print(
-        f"{'PASS' if thr_ok else 'FAIL'}: kit throughput {fmt(thr[k].rate, 0)}/s = "
-        f"{ratio:.0%} of bare {fmt(thr[b].rate, 0)}/s (target ≥ {THROUGHPUT_RATIO_TARGET:.0%})"
-    )
+    return rows
 
 
 def main() -> int:

@@ -4,6 +4,7 @@ handler's transaction, bounded retries through delay queues, then a dead-letter 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from aio_pika.abc import (
     AbstractRobustExchange,
 )
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +33,31 @@ log = structlog.get_logger(__name__)
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+# One round trip claims the inbox rows of a whole batch; a row already there (a redelivery)
+# is not returned, so its handler is skipped.
+_CLAIM_INBOX = text(
+    "INSERT INTO inbox (event_id, handler) "
+    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:names AS varchar[])) "
+    "ON CONFLICT DO NOTHING RETURNING event_id, handler"
+)
+
+
+@dataclass
+class _Delivery:
+    message: AbstractIncomingMessage
+    envelope: Envelope
+    event: Event
+    attempt: int
+
+
+class _HandlerFailed(Exception):
+    """A handler raised inside a shared transaction: that delivery is the one to retry."""
+
+    def __init__(self, delivery: _Delivery, error: Exception) -> None:
+        super().__init__(repr(error))
+        self.delivery = delivery
+        self.error = error
 
 
 class DuplicateHandlerName(ValueError):
@@ -102,12 +129,24 @@ class Consumer:
         topology: Topology,
         *,
         prefetch: int = 32,
+        max_batch: int = 64,
+        concurrent_batches: int = 2,
     ) -> None:
         self.broker = broker
         self.db = db
         self.handlers = handlers
         self.topology = topology
         self.prefetch = prefetch
+        # Deliveries that arrive while a transaction is running are handled together in the
+        # next one: one BEGIN/COMMIT (and fsync) for many events under load, none waiting
+        # for a batch to fill at low rates. At most ``concurrent_batches`` transactions at once.
+        self.max_batch = max_batch
+        self.concurrent_batches = concurrent_batches
+        self._pending: deque[_Delivery] = deque()
+        self._flushers = 0
+        self.batches = 0  # shared transactions committed
+        self.batched = 0  # deliveries settled by them
+        self.batch_fallbacks = 0
         # Strong references: aio-pika restores only the robust objects that are still alive.
         self.channel: AbstractRobustChannel | None = None
         self.queue: AbstractQueue | None = None
@@ -198,14 +237,30 @@ class Consumer:
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._inflight += 1
         self._idle.clear()
+        delivery = await self._parse(message)
+        if delivery is None:
+            self._settled(1)
+            return
+        self._pending.append(delivery)
+        if self._flushers >= self.concurrent_batches:
+            return  # a running flusher takes it with its next batch
+        self._flushers += 1
         try:
-            await self._process(message)
+            while self._pending:
+                batch = [self._pending.popleft() for _ in range(min(self.max_batch, len(self._pending)))]
+                try:
+                    await self._handle_batch(batch)
+                finally:
+                    self._settled(len(batch))
         finally:
-            self._inflight -= 1
-            if self._inflight == 0:
-                self._idle.set()
+            self._flushers -= 1
 
-    async def _process(self, message: AbstractIncomingMessage) -> None:
+    def _settled(self, count: int) -> None:
+        self._inflight -= count
+        if self._inflight == 0:
+            self._idle.set()
+
+    async def _parse(self, message: AbstractIncomingMessage) -> _Delivery | None:
         attempt = int((message.headers or {}).get("x-attempt", 1))
         try:
             envelope = Envelope.model_validate_json(message.body)
@@ -220,8 +275,90 @@ class Consumer:
             )
             log.error("consumer.poison", message_id=message.message_id, reason=str(reason)[:500])
             self.dead_lettered += 1
-            await message.reject(requeue=False)
-            return
+            await self._settle(message.reject(requeue=False))
+            return None
+        return _Delivery(message, envelope, event, attempt)
+
+    @staticmethod
+    async def _settle(op: Awaitable[None]) -> None:
+        # A channel lost since the delivery cannot take its ack: the broker redelivers the
+        # message and the inbox absorbs it; the other deliveries of the batch must go on.
+        try:
+            await op
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("consumer.settle_failed", error=repr(exc)[:500])
+
+    async def _handle_batch(self, batch: list[_Delivery]) -> None:
+        """All deliveries in one transaction. If anything in it fails, none of it is kept: the
+        delivery whose handler raised has had its attempt (retry queue or dead letters, as on
+        its own), every other one is handled again on its own."""
+        if len(batch) > 1:
+            try:
+                await self._handle_together(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.batch_fallbacks += 1
+                log.info("consumer.batch_fallback", size=len(batch), error=repr(exc)[:500])
+                if isinstance(exc, _HandlerFailed):
+                    culprit = exc.delivery
+                    batch = [d for d in batch if d is not culprit]
+                    await self._guarded(
+                        culprit,
+                        self._retry_or_dead_letter(
+                            culprit.message, culprit.envelope, culprit.attempt, exc.error
+                        ),
+                    )
+            else:
+                self.batches += 1
+                self.batched += len(batch)
+                for d in batch:
+                    await self._settle(d.message.ack())
+                self.handled += len(batch)
+                return
+        for d in batch:
+            await self._guarded(d, self._process(d))
+
+    @staticmethod
+    async def _guarded(d: _Delivery, op: Awaitable[None]) -> None:
+        try:
+            await op
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # e.g. the retry publish failed: redelivered, never lost
+            log.error("consumer.delivery_failed", event_id=str(d.envelope.event_id), error=repr(exc)[:500])
+
+    async def _handle_together(self, batch: list[_Delivery]) -> None:
+        keys = [
+            (d.envelope.event_id, name)
+            for d in batch
+            for name, _ in self.handlers.handlers.get(d.envelope.routing_key, [])
+        ]
+        async with self.db.session() as session:
+            claimed: set[tuple[Any, str]] = set()
+            if keys:
+                rows = await session.exec(
+                    _CLAIM_INBOX, params={"ids": [k[0] for k in keys], "names": [k[1] for k in keys]}
+                )
+                claimed = {(r[0], r[1]) for r in rows}
+            for d in batch:
+                bind(d.envelope.correlation_id, str(d.envelope.event_id))
+                for name, handler in self.handlers.handlers.get(d.envelope.routing_key, []):
+                    key = (d.envelope.event_id, name)
+                    if key not in claimed:  # already applied, or twice in this very batch
+                        log.info("consumer.duplicate", event_id=str(d.envelope.event_id), handler=name)
+                        continue
+                    claimed.discard(key)
+                    try:
+                        await handler(session, d.event, d.envelope)
+                    except Exception as exc:
+                        raise _HandlerFailed(d, exc) from exc
+            await session.commit()
+
+    async def _process(self, d: _Delivery) -> None:
+        message, envelope, event = d.message, d.envelope, d.event
         bind(envelope.correlation_id, str(envelope.event_id))
         try:
             for name, handler in self.handlers.handlers.get(envelope.routing_key, []):
@@ -229,9 +366,9 @@ class Consumer:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            await self._retry_or_dead_letter(message, envelope, attempt, exc)
+            await self._retry_or_dead_letter(message, envelope, d.attempt, exc)
             return
-        await message.ack()
+        await self._settle(message.ack())
         self.handled += 1
 
     async def _handle_once(self, name: str, handler: Handler, event: Event, envelope: Envelope) -> None:

@@ -9,17 +9,25 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 import structlog
-from sqlalchemy import Boolean, bindparam, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope, Event
 from kit.correlation import causation_id, current_correlation_id
-from kit.db import OUTBOX_CHANNEL, Database, asyncpg_dsn, outbox_table
+from kit.db import OUTBOX_CHANNEL, Database, asyncpg_dsn
 from kit.messaging import Broker
 from kit.wakeup import NotifyWakeup
 from kit.worker import Backoff, run_worker
 
 log = structlog.get_logger(__name__)
+
+
+_EMIT = text(
+    "WITH inserted AS (INSERT INTO outbox (event_id, routing_key, body) "
+    "SELECT CAST(:event_id AS uuid), CAST(:routing_key AS varchar), CAST(:body AS jsonb) "
+    "WHERE CAST(:when AS boolean) RETURNING id) "
+    "SELECT pg_notify(CAST(:channel AS text), '') FROM inserted"
+)
 
 
 async def emit(session: AsyncSession, event: Event, *, when: bool = True) -> Envelope:
@@ -31,21 +39,17 @@ async def emit(session: AsyncSession, event: Event, *, when: bool = True) -> Env
     password recovery of an unknown address) does the same work either way.
     """
     envelope = Envelope.wrap(event, correlation_id=current_correlation_id(), causation_id=causation_id.get())
-    values = {
-        "event_id": envelope.event_id,
-        "routing_key": envelope.routing_key,
-        "body": envelope.model_dump(mode="json"),
-    }
-    rows = select(*(bindparam(None, v, type_=outbox_table.c[c].type) for c, v in values.items())).where(
-        bindparam(None, when, type_=Boolean)
-    )
-    inserted = (
-        outbox_table.insert().from_select(list(values), rows).returning(outbox_table.c.id).cte("inserted")
-    )
-    # One round trip: the row and its NOTIFY.
+    # One round trip: the row and its NOTIFY. Plain SQL with the body serialised by pydantic:
+    # no statement to build, compile and cache-key per event (about half the CPU per call).
     await session.exec(
-        select(text("pg_notify(:channel, '')")).select_from(inserted),
-        params={"channel": OUTBOX_CHANNEL},
+        _EMIT,
+        params={
+            "event_id": envelope.event_id,
+            "routing_key": envelope.routing_key,
+            "body": envelope.model_dump_json(),
+            "when": when,
+            "channel": OUTBOX_CHANNEL,
+        },
     )
     return envelope
 

@@ -11,19 +11,24 @@ from kit.problems import problem_responses
 router = APIRouter(prefix="/me", tags=["profilo"])
 
 
-@router.get("", summary="I miei dati")
+@router.get("", summary="I miei dati", responses=problem_responses(404))
 async def my_profile(user: CurrentUser, session: UnitOfWorkDep) -> schemas.Profile:
     return await profile.get(session, user.user_id)
 
 
-@router.patch("", summary="Modifica indirizzo e telefono")
+@router.patch("", summary="Modifica indirizzo e telefono", responses=problem_responses(404))
 async def update_my_profile(
     body: schemas.ProfileUpdate, user: CurrentUser, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.Profile:
     return await profile.update(session, rt, user.user_id, body)
 
 
-@router.post("/email", status_code=status.HTTP_202_ACCEPTED, summary="Chiedi di cambiare indirizzo email")
+@router.post(
+    "/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Chiedi di cambiare indirizzo email",
+    responses=problem_responses(404, 409, 429),
+)
 async def request_email_change(
     body: schemas.EmailChange,
     user: CurrentUser,
@@ -38,6 +43,7 @@ async def request_email_change(
     "/email/confirm",
     summary="Conferma il nuovo indirizzo email con l'OTP",
     description="Termina ogni altra sessione dell'account; quella che conferma resta valida.",
+    responses=problem_responses(404, 409, 410, 423),
 )
 async def confirm_email_change(
     body: schemas.EmailChangeConfirm,
@@ -55,7 +61,7 @@ async def confirm_email_change(
     summary="Cambia la password",
     description="Chiede la password attuale; termina ogni altra sessione dell'account, "
     "quella che cambia la password resta valida.",
-    responses=problem_responses(429),
+    responses=problem_responses(404, 429),
 )
 async def change_password(
     body: schemas.PasswordChange,
