@@ -8,15 +8,17 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, get_args
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from prometheus_client import CollectorRegistry, Gauge
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from kit.auth import TokenVerifier
+from kit.auth import Admin, Citizen, Operator, TokenVerifier, current_principal
 from kit.consumer import Consumer, EventHandlers, Topology
 from kit.correlation import CorrelationMiddleware
 from kit.input_guard import InputGuard
@@ -24,7 +26,14 @@ from kit.jobs import Job, JobScheduler
 from kit.logging import configure_logging
 from kit.messaging import Broker
 from kit.outbox import OutboxRelay
-from kit.problems import install_problem_handlers, problem_response
+from kit.problems import (
+    MEDIA_TYPE,
+    PROBLEM_SCHEMA,
+    ProblemDetails,
+    install_problem_handlers,
+    problem_response,
+    problem_responses,
+)
 from kit.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -161,7 +170,7 @@ def create_service_app(
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @health.get("/ready", summary="Database e broker raggiungibili")
+    @health.get("/ready", summary="Database e broker raggiungibili", responses=problem_responses(503))
     async def ready() -> JSONResponse:
         checks: dict[str, str] = {}
         try:
@@ -186,6 +195,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix=prefix)
 
+    _document_problems(app)
     _messaging_metrics(app, registry)
     Instrumentator(
         registry=registry, excluded_handlers=[f"{prefix}/health/.*", f"{prefix}/metrics"]
@@ -201,3 +211,92 @@ def _messaging_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
     handled.set_function(lambda: getattr(getattr(app.state, "consumer", None), "handled", 0))
     dead.set_function(lambda: getattr(getattr(app.state, "consumer", None), "dead_lettered", 0))
     broker_up.set_function(lambda: int(getattr(getattr(app.state, "broker", None), "is_ready", False)))
+
+
+# Answered by every route: input the kit's guard or validation refuses, an unexpected failure.
+_EVERY_ROUTE = (422, 500)
+# Answered by every route that takes a body: one that cannot be read (not UTF-8, a broken
+# form), the gateway's body limit.
+_WITH_BODY = (400, 413)
+# Answered by every route with path parameters: what they name does not exist (for this caller).
+_WITH_PATH_PARAMETERS = (404,)
+# The gateway's entry point refuses an encoded character in the path that a backend could decode
+# differently from the router (%2F, %23, %3F, %25, ...): Go's bare 400, before any route, so no
+# problem document (devtools.gateway). Where a route answers a 400 problem of its own too, the
+# document can only say "some 400", without a content that the bare one would contradict.
+_GATEWAY_PATH_REFUSAL = "Percorso non valido: il gateway rifiuta alcuni caratteri codificati (senza corpo)"
+# Answered by every route that needs a token: none or an invalid one, the keys unreachable.
+_AUTHENTICATED = (401, 503)
+# The role checks of kit.auth (Citizen, Operator, Admin): a token of another role gets 403.
+_ROLE_CHECKS = {get_args(kind)[1].dependency for kind in (Citizen, Operator, Admin)}
+BEARER = "bearer"
+
+
+def _calls(dependant: Dependant) -> set[Any]:
+    found: set[Any] = set()
+    pending = list(dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        found.add(dependency.call)
+        pending.extend(dependency.dependencies)
+    return found
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document states what every route may answer besides its success: the
+    refusals the kit and the gateway give on every route of a kind (``_EVERY_ROUTE``, ...),
+    the route's own (``responses=problem_responses(...)``), each a problem+json document; and
+    which routes need a bearer token."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = FastAPI.openapi(app)
+        components = document.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem.pop("$defs", {}))
+        schemas["ProblemDetails"] = problem
+        # FastAPI's own 422 shape never reaches a client: kit.problems answers problems.
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        components.setdefault("securitySchemes", {})[BEARER] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+        }
+        # As FastAPI walks them for the document: included routers' routes with their prefix.
+        for route in iter_route_contexts(app.routes):
+            if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+                continue
+            calls = _calls(route.dependant)
+            statuses = [*_EVERY_ROUTE]
+            if route.dependant.path_params:
+                statuses += _WITH_PATH_PARAMETERS
+            authenticated = current_principal in calls
+            if authenticated:
+                statuses += _AUTHENTICATED
+            if calls & _ROLE_CHECKS:
+                statuses.append(403)
+            for method in route.methods:
+                operation = document["paths"][route.path_format][method.lower()]
+                if authenticated:
+                    operation["security"] = [{BEARER: []}]
+                responses = operation.setdefault("responses", {})
+                for status in [*statuses, *(_WITH_BODY if "requestBody" in operation else ())]:
+                    responses.setdefault(str(status), problem_responses(status)[status])
+                for status, response in responses.items():
+                    declared = route.responses.get(int(status) if status.isdigit() else status) or {}
+                    # A refusal is a problem document unless the route says otherwise (a page).
+                    if status[0] in "45" and "content" not in declared:
+                        response["content"] = {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}
+                        if response.get("description") == "Validation Error":  # FastAPI's
+                            response["description"] = problem_responses(422)[422]["description"]
+                if route.dependant.path_params:
+                    own = responses.get("400", {}).get("description")
+                    described = f"{own}; {_GATEWAY_PATH_REFUSAL}" if own else _GATEWAY_PATH_REFUSAL
+                    responses["400"] = {"description": described}
+                operation["responses"] = dict(sorted(responses.items()))
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

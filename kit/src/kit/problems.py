@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -148,6 +149,37 @@ class Problem(Exception):
         self.title = title or _STATUS_TEXT.get(status, ("", "Errore", ""))[1]
         self.errors = errors
         self.headers = headers
+
+
+class FieldProblem(BaseModel):
+    """One field a refusal names (``errors`` of a problem)."""
+
+    field: str
+    code: str
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """The body of every refusal and failure (RFC 9457), as the OpenAPI documents show it."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+# Where the app factory (kit.app) puts ProblemDetails in every service's OpenAPI document.
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDetails"}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=problem_responses(404, 409)`` on a route: the refusals of its own, besides
+    the ones the app factory documents on every route (kit.app). Their content, a problem
+    document, is filled in by the app factory."""
+    return {status: {"description": _STATUS_TEXT[status][1]} for status in statuses}
 
 
 def problem_document(

@@ -10,6 +10,7 @@ from billing.routes.deps import RuntimeDep
 from billing.routes.downloads import document_responses, download
 from billing.service import invoices
 from kit.deps import Citizen, CurrentUser, UnitOfWorkDep
+from kit.problems import problem_responses
 
 router = APIRouter(prefix="/invoices", tags=["fatture"])
 
@@ -25,6 +26,7 @@ async def invoice_form(
     "/{request_id}",
     status_code=status.HTTP_201_CREATED,
     summary="Richiedi la fattura di un abbonamento pagato",
+    responses=problem_responses(409),
 )
 async def request_invoice(
     request_id: uuid.UUID,

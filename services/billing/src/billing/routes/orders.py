@@ -10,6 +10,7 @@ from billing.routes.deps import RuntimeDep
 from billing.service import checkout, orders
 from kit.deps import Citizen, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
+from kit.problems import problem_responses
 
 router = APIRouter(prefix="/orders", tags=["pagamenti"])
 
@@ -32,7 +33,11 @@ async def my_order(
     return await orders.get_order(session, rt, user.user_id, request_id)
 
 
-@router.post("/{request_id}/checkout", summary="Paga: apre il pagamento presso il gestore")
+@router.post(
+    "/{request_id}/checkout",
+    summary="Paga: apre il pagamento presso il gestore",
+    responses=problem_responses(409),
+)
 async def start_checkout(
     request_id: uuid.UUID,
     body: schemas.CheckoutRequest,

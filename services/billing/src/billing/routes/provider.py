@@ -8,6 +8,7 @@ from billing import schemas
 from billing.routes.deps import RuntimeDep
 from billing.service import notifications
 from kit.deps import UnitOfWorkDep
+from kit.problems import problem_responses
 
 router = APIRouter(prefix="/provider", tags=["gestore dei pagamenti"])
 
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/provider", tags=["gestore dei pagamenti"])
             "content": {"application/json": {"schema": schemas.ProviderNotificationBody.model_json_schema()}},
         }
     },
+    responses=problem_responses(401, 404, 409),
 )
 async def notification(
     request: Request,

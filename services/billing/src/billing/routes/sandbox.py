@@ -11,10 +11,24 @@ from billing.provider.sandbox import PageResult
 from billing.routes.deps import SandboxDep
 from billing.templating import templates
 from kit.deps import UnitOfWorkDep
+from kit.problems import MEDIA_TYPE, PROBLEM_SCHEMA, problem_responses
 
 router = APIRouter(prefix="/sandbox/checkout", tags=["sandbox"])
 
 SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+# What the page answers besides itself: back to the portal, or a page saying why the session is
+# over; an unknown session is a page too, or a problem where the sandbox is not served.
+_PAGE = {"text/html": {"schema": {"type": "string"}}}
+_PAGES = {
+    303: {"description": "Sessione conclusa: ritorno al portale con l'esito"},
+    404: {
+        "description": "Sessione non trovata",
+        "content": {**_PAGE, MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+    },
+    409: {"description": "Avviso già pagato o scaduto", "content": _PAGE},
+    410: {"description": "Sessione scaduta", "content": _PAGE},
+}
 
 
 def _page(result: PageResult) -> Response:
@@ -50,13 +64,18 @@ def _page(result: PageResult) -> Response:
     )
 
 
-@router.get("/{session_id}", summary="Pagina di pagamento (sandbox)", response_class=HTMLResponse)
+@router.get(
+    "/{session_id}", summary="Pagina di pagamento (sandbox)", response_class=HTMLResponse, responses=_PAGES
+)
 async def checkout_page(session_id: SessionId, session: UnitOfWorkDep, sandbox: SandboxDep) -> Response:
     return _page(await sandbox.page(session, session_id))
 
 
 @router.post(
-    "/{session_id}", summary="Esito scelto sulla pagina di pagamento (sandbox)", response_class=HTMLResponse
+    "/{session_id}",
+    summary="Esito scelto sulla pagina di pagamento (sandbox)",
+    response_class=HTMLResponse,
+    responses={**_PAGES, **problem_responses(403)},  # 403: the form's token is not this session's
 )
 async def checkout_submit(
     session_id: SessionId,

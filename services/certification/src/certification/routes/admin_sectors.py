@@ -9,6 +9,7 @@ from certification.routes.deps import RuntimeDep
 from certification.service import sectors
 from kit.deps import Admin, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
+from kit.problems import problem_responses
 
 router = APIRouter(prefix="/admin/sectors", tags=["catalogo"])
 
@@ -25,7 +26,7 @@ async def list_sectors(
     return await sectors.catalogue(session, page, active=active)
 
 
-@router.post("", status_code=201, summary="Crea un settore")
+@router.post("", status_code=201, summary="Crea un settore", responses=problem_responses(409))
 async def create_sector(
     body: schemas.SectorCreate, user: Admin, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.SectorAdmin:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from certification.routes.deps import RuntimeDep
 from certification.service import forms
 from kit.deps import Citizen, UnitOfWorkDep
+from kit.problems import problem_responses
 
 router = APIRouter(tags=["certificazioni"])
 
@@ -15,7 +16,10 @@ router = APIRouter(tags=["certificazioni"])
     "/form",
     summary="Modulo di autocertificazione di residenza (PDF) già compilato",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "Il modulo in PDF"}},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "Il modulo in PDF"},
+        **problem_responses(404),  # the sector chosen does not exist
+    },
 )
 async def self_certification_form(
     user: Citizen,

@@ -13,6 +13,7 @@ from certification.settings import Settings
 from kit.deps import Citizen, CurrentUser, PageQuery, UnitOfWorkDep
 from kit.documents import UploadRule, document_response, multipart_openapi, read_multipart
 from kit.pagination import Page
+from kit.problems import problem_responses
 
 router = APIRouter(prefix="/requests", tags=["certificazioni"])
 
@@ -40,6 +41,7 @@ def upload_rules(max_bytes: int) -> list[UploadRule]:
     openapi_extra=multipart_openapi(
         upload_rules(Settings.model_fields["upload_max_bytes"].default), TEXT_FIELDS
     ),
+    responses=problem_responses(409),
 )
 async def submit_request(
     request: Request, user: Citizen, session: UnitOfWorkDep, rt: RuntimeDep

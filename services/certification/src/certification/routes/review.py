@@ -12,6 +12,7 @@ from certification.service import review
 from kit.deps import Operator, PageQuery, UnitOfWorkDep
 from kit.documents import document_response, preview_response
 from kit.pagination import Page
+from kit.problems import problem_responses
 
 router = APIRouter(prefix="/admin/requests", tags=["operatori"])
 
@@ -70,7 +71,11 @@ async def request_document_preview(
     return preview_response(await review.preview(session, rt, request_id, document_id, page))
 
 
-@router.post("/{request_id}/approve", summary="Approva la richiesta: la certificazione è valida da oggi")
+@router.post(
+    "/{request_id}/approve",
+    summary="Approva la richiesta: la certificazione è valida da oggi",
+    responses=problem_responses(409),
+)
 async def approve_request(
     request_id: uuid.UUID,
     user: Operator,
@@ -81,7 +86,11 @@ async def approve_request(
     return await review.approve(session, rt, user, request_id)
 
 
-@router.post("/{request_id}/reject", summary="Rifiuta la richiesta indicando il motivo")
+@router.post(
+    "/{request_id}/reject",
+    summary="Rifiuta la richiesta indicando il motivo",
+    responses=problem_responses(409),
+)
 async def reject_request(
     request_id: uuid.UUID,
     body: schemas.Rejection,

@@ -6,6 +6,7 @@ from identity import schemas
 from identity.routes.deps import RuntimeDep
 from identity.service import passwords
 from kit.deps import UnitOfWorkDep
+from kit.problems import problem_responses
 
 router = APIRouter(prefix="/password", tags=["password"])
 
@@ -20,7 +21,10 @@ async def forgot_password(
 
 
 @router.post(
-    "/reset", status_code=status.HTTP_204_NO_CONTENT, summary="Reimposta la password con il link ricevuto"
+    "/reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Reimposta la password con il link ricevuto",
+    responses=problem_responses(400),  # the link is unknown, used or expired
 )
 async def reset_password(body: schemas.PasswordReset, session: UnitOfWorkDep, rt: RuntimeDep) -> Response:
     await passwords.reset(session, rt, body)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query
 
 from kit.deps import Admin, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
+from kit.problems import problem_responses
 from subscriptions import schemas
 from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import catalogue
@@ -25,7 +26,9 @@ async def list_types(
     return await catalogue.catalogue(session, page, active=active)
 
 
-@router.post("", status_code=201, summary="Crea una tipologia di abbonamento")
+@router.post(
+    "", status_code=201, summary="Crea una tipologia di abbonamento", responses=problem_responses(409)
+)
 async def create_type(
     body: schemas.SubscriptionTypeCreate, user: Admin, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.SubscriptionTypeAdmin:

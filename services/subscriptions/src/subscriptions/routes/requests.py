@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from kit.deps import Citizen, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
+from kit.problems import problem_responses
 from subscriptions import schemas
 from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import requests
@@ -14,7 +15,10 @@ router = APIRouter(prefix="/requests", tags=["richieste"])
 
 
 @router.post(
-    "", status_code=201, summary="Invia una richiesta di abbonamento (certificazione, targa, tipologia)"
+    "",
+    status_code=201,
+    summary="Invia una richiesta di abbonamento (certificazione, targa, tipologia)",
+    responses=problem_responses(409),
 )
 async def submit_request(
     body: schemas.RequestCreate, user: Citizen, session: UnitOfWorkDep, rt: RuntimeDep
@@ -29,7 +33,12 @@ async def submit_request(
     )
 
 
-@router.post("/electric", status_code=201, summary="Invia una richiesta di abbonamento per auto elettrica")
+@router.post(
+    "/electric",
+    status_code=201,
+    summary="Invia una richiesta di abbonamento per auto elettrica",
+    responses=problem_responses(409),
+)
 async def submit_electric_request(
     body: schemas.ElectricRequestCreate, user: Citizen, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.SubscriptionRequest:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from kit.deps import Operator, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
+from kit.problems import problem_responses
 from subscriptions import schemas
 from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import review
@@ -36,7 +37,9 @@ async def request_detail(
 
 
 @router.post(
-    "/{request_id}/approve", summary="Approva la richiesta: si apre il pagamento (o, se gratuita, si attiva)"
+    "/{request_id}/approve",
+    summary="Approva la richiesta: si apre il pagamento (o, se gratuita, si attiva)",
+    responses=problem_responses(409),
 )
 async def approve_request(
     request_id: uuid.UUID,
@@ -48,7 +51,11 @@ async def approve_request(
     return await review.approve(session, rt, user, request_id)
 
 
-@router.post("/{request_id}/reject", summary="Rifiuta la richiesta indicando il motivo")
+@router.post(
+    "/{request_id}/reject",
+    summary="Rifiuta la richiesta indicando il motivo",
+    responses=problem_responses(409),
+)
 async def reject_request(
     request_id: uuid.UUID, body: schemas.Rejection, user: Operator, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.AdminRequestDetail:

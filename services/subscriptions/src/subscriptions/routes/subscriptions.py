@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 
 from kit.deps import Citizen, CurrentUser, PageQuery, UnitOfWorkDep
 from kit.pagination import Page
+from kit.problems import problem_responses
 from subscriptions import schemas
 from subscriptions.routes.deps import RuntimeDep
 from subscriptions.service import renewals, subscriptions, tickets
@@ -32,7 +33,10 @@ async def my_subscriptions(
     "/{subscription_id}/ticket",
     summary="Il contrassegno da esporre sul cruscotto (PDF), per il titolare e per gli operatori",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "Il contrassegno in PDF"}},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "Il contrassegno in PDF"},
+        **problem_responses(409),  # expired or revoked: no ticket any more
+    },
 )
 async def ticket(
     subscription_id: uuid.UUID, user: CurrentUser, session: UnitOfWorkDep, rt: RuntimeDep
@@ -58,6 +62,7 @@ async def renewal(
     "/{subscription_id}/renew",
     status_code=201,
     summary="Rinnova: invia la richiesta di rinnovo (dal giorno dopo la scadenza)",
+    responses=problem_responses(409),
 )
 async def renew(
     subscription_id: uuid.UUID, user: Citizen, session: UnitOfWorkDep, rt: RuntimeDep

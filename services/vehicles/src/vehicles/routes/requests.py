@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 from kit.deps import Citizen, CurrentUser, PageQuery, UnitOfWorkDep
 from kit.documents import UploadRule, document_response, multipart_openapi, read_multipart
 from kit.pagination import Page
+from kit.problems import problem_responses
 from vehicles import schemas
 from vehicles.domain.vehicles import DocumentField, PlateRequestForm
 from vehicles.routes.deps import RuntimeDep
@@ -42,6 +43,7 @@ _DOCUMENTED_RULES = upload_rules(Settings.model_fields["upload_max_bytes"].defau
     status_code=status.HTTP_201_CREATED,
     summary="Nuova Targa: invia una richiesta di associazione con i documenti",
     openapi_extra=multipart_openapi(_DOCUMENTED_RULES, FORM_FIELDS),
+    responses=problem_responses(409),
 )
 async def submit_request(
     request: Request, user: Citizen, session: UnitOfWorkDep, rt: RuntimeDep

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from kit.deps import Operator, PageQuery, UnitOfWorkDep
 from kit.documents import document_response, preview_response
 from kit.pagination import Page
+from kit.problems import problem_responses
 from vehicles import schemas
 from vehicles.routes.deps import RuntimeDep
 from vehicles.service import review
@@ -33,7 +34,11 @@ async def request_to_review(
     return await review.detail(session, request_id)
 
 
-@router.post("/{request_id}/approve", summary="Approva: la targa è associata al cittadino")
+@router.post(
+    "/{request_id}/approve",
+    summary="Approva: la targa è associata al cittadino",
+    responses=problem_responses(409),
+)
 async def approve_request(
     request_id: uuid.UUID,
     user: Operator,
@@ -44,7 +49,11 @@ async def approve_request(
     return await review.approve(session, rt, user, request_id, body.electric if body else None)
 
 
-@router.post("/{request_id}/reject", summary="Rifiuta, indicando il motivo al cittadino")
+@router.post(
+    "/{request_id}/reject",
+    summary="Rifiuta, indicando il motivo al cittadino",
+    responses=problem_responses(409),
+)
 async def reject_request(
     request_id: uuid.UUID, body: schemas.Rejection, user: Operator, session: UnitOfWorkDep, rt: RuntimeDep
 ) -> schemas.ReviewDetail:
