@@ -31,6 +31,7 @@ from kit.settings import ServiceSettings
 BACKENDS = ["portal", "devmail", *(s.name for s in SERVICES)]
 # Loopback too: a client bound to it plays the portal calling the API.
 PORTAL_ADDRESS = "127.0.0.2"
+CLIENT_ADDRESS_SECRET = b"gateway-tests-client-address-secret"
 
 
 @dataclass
@@ -142,9 +143,8 @@ def start_gateway(backends: dict[str, EchoBackend], tmp_path_factory: pytest.Tem
             "GATEWAY_PORT": str(port),
             "GATEWAY_OUTPUT_DIR": str(work_dir / "config"),
             "GATEWAY_ACCESS_LOG": str(work_dir / "access.log"),
-            # The tests' own requests (from 127.0.0.1) are a browser's; PORTAL_ADDRESS, the
-            # portal's.
-            "GATEWAY_PORTAL_CLIENT_IPS": f"{PORTAL_ADDRESS}/32",
+            # What the portal signs the citizens' addresses with (the portal_signs fixture).
+            "GATEWAY_CLIENT_ADDRESS_SECRET": CLIENT_ADDRESS_SECRET.decode(),
             **{f"GATEWAY_{name.upper()}_URL": b.url for name, b in backends.items()},
             **settings,
         }

@@ -14,7 +14,9 @@ from devtools.devmail import CONTENT_SECURITY_POLICY as DEVMAIL_CSP
 from devtools.gateway import GatewaySettings
 from devtools.processes import free_ports
 from devtools.services import SERVICES
+from kit.client_address import signed_headers
 from portal.security import CONTENT_SECURITY_POLICY as PORTAL_CSP
+from tests.gateway.conftest import CLIENT_ADDRESS_SECRET
 
 services = pytest.mark.parametrize("service", SERVICES, ids=[s.name for s in SERVICES])
 
@@ -244,15 +246,58 @@ async def test_auth_requests_from_the_portal_are_limited_per_citizen(
         async with httpx.AsyncClient(base_url=gateway.url, transport=portal_side) as portal:
 
             async def login(citizen: str) -> httpx.Response:
-                return await portal.post("/api/identity/auth/login", headers={"X-Forwarded-For": citizen})
+                headers = signed_headers(citizen, CLIENT_ADDRESS_SECRET)
+                return await portal.post("/api/identity/auth/login", headers=headers)
 
             first = [(await login("203.0.113.1")).status_code for _ in range(3)]
             other_citizen = await login("203.0.113.2")
 
     assert first == [200, 200, 429]
     assert other_citizen.status_code == 200
-    # The service sees the citizen's address first, as the portal forwarded it.
-    assert other_citizen.json()["headers"]["x-forwarded-for"] == f"203.0.113.2, {portal_address}"
+    # The service gets the signed address to check for itself, and the portal's own address as
+    # the client: nothing the portal could have claimed.
+    echoed = other_citizen.json()["headers"]
+    assert echoed["x-client-address"] == "203.0.113.2"
+    assert echoed["x-forwarded-for"] == portal_address
+
+
+async def test_a_trusted_neighbour_cannot_choose_its_rate_limit_bucket(
+    start_gateway, portal_address: str
+) -> None:
+    """Finding 5: from the portal's address, a new X-Forwarded-For each time passed 40 of 40."""
+    async with start_gateway(
+        GATEWAY_AUTH_RATE_AVERAGE="1", GATEWAY_AUTH_RATE_PERIOD="1m", GATEWAY_AUTH_RATE_BURST="3"
+    ) as gateway:
+        neighbour = httpx.AsyncHTTPTransport(local_address=portal_address)
+        async with httpx.AsyncClient(base_url=gateway.url, transport=neighbour) as client:
+            spoofed = [
+                (
+                    await client.post(
+                        "/api/identity/auth/login", headers={"X-Forwarded-For": f"198.51.100.{n}"}
+                    )
+                ).status_code
+                for n in range(1, 41)
+            ]
+            unsigned = await client.post(
+                "/api/identity/auth/login",
+                headers={"X-Client-Address": "198.51.100.99", "X-Client-Address-Signature": "1.forged"},
+            )
+            stale = await client.post(
+                "/api/identity/auth/login",
+                headers=signed_headers("198.51.100.98", CLIENT_ADDRESS_SECRET, now=time.time() - 600),
+            )
+            other_secret = await client.post(
+                "/api/identity/auth/login", headers=signed_headers("198.51.100.97", b"not-the-secret")
+            )
+            # Forged attempts never counted against the address they named.
+            genuine = await client.post(
+                "/api/identity/auth/login", headers=signed_headers("198.51.100.99", CLIENT_ADDRESS_SECRET)
+            )
+
+    assert spoofed == [200] * 3 + [429] * 37
+    for refused in (unsigned, stale, other_secret):
+        assert_gateway_problem(refused, 403, "client_address_not_attested")
+    assert genuine.status_code == 200
 
 
 async def test_access_log_lines_are_json_without_credentials(gateway, client) -> None:

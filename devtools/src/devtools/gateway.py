@@ -29,6 +29,7 @@ import subprocess
 import sys
 import sysconfig
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,10 +37,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from devtools.services import DEVMAIL_PORT, GATEWAY_PORT, PORTAL_PORT, SERVICES
+from kit.client_address import verified_address
 from kit.problems import MEDIA_TYPE, problem_document
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -84,12 +86,16 @@ class GatewaySettings(BaseSettings):
     upload_max_body_bytes: int = Field(default=25 * MiB, ge=1)
     # 0 over plain HTTP; set it where TLS terminates in front of (or at) the gateway.
     hsts_seconds: int = Field(default=0, ge=0)
-    # Comma-separated proxies/CIDRs allowed to set X-Forwarded-* (a load balancer in front).
+    # Comma-separated proxies/CIDRs allowed to set X-Forwarded-* (a load balancer in front):
+    # never the networks clients or the portal call from, or they would choose their address.
     trusted_ips: str = ""
-    # Comma-separated addresses/CIDRs the portal calls the API from. Trusted for
-    # X-Forwarded-For, and their authentication requests are rate limited per citizen (the
-    # last X-Forwarded-For address) instead of per portal. Empty: no such routing.
-    portal_client_ips: str = "127.0.0.1/32"
+    # Shared with the portal and identity: the portal's authentication requests carry the
+    # citizen's address signed with it (kit.client_address) and are rate limited per citizen;
+    # a request whose signature does not hold is refused before it counts against anyone.
+    client_address_secret: SecretStr = Field(
+        default=SecretStr("dev-only-client-address-secret"),
+        validation_alias=AliasChoices("GATEWAY_CLIENT_ADDRESS_SECRET", "CLIENT_ADDRESS_SECRET"),
+    )
     # Request line and headers of one request (Go adds 4 KiB of slack): a browser's cookies
     # and a bearer token fit many times over; 1 MiB (Traefik's default) only helps floods.
     max_header_bytes: int = Field(default=32 * KiB, ge=4 * KiB)
@@ -179,7 +185,6 @@ def render(settings: GatewaySettings, *, problem_pages_url: str, internal_port: 
     env.filters["q"] = lambda value: json.dumps(value)
     access_log = str(Path(settings.access_log).resolve()) if settings.access_log else ""
     trusted_ips = _split(settings.trusted_ips)
-    portal_client_ips = _split(settings.portal_client_ips)
     context: dict[str, Any] = {
         "address": f"{settings.host}:{settings.port}",
         "internal_address": f"127.0.0.1:{internal_port}",
@@ -187,8 +192,7 @@ def render(settings: GatewaySettings, *, problem_pages_url: str, internal_port: 
         "public_host": settings.public_host,
         "problem_pages_url": problem_pages_url,
         "replaced_statuses": [str(status) for status in REPLACED_STATUSES],
-        "trusted_ips": trusted_ips + [ip for ip in portal_client_ips if ip not in trusted_ips],
-        "portal_client_ips": portal_client_ips,
+        "trusted_ips": trusted_ips,
         "dynamic_file": str(dynamic_file),
         "log_level": settings.log_level.upper(),
         "access_log": access_log,
@@ -232,18 +236,34 @@ def _write(path: Path, text: str) -> None:
 class ProblemPages:
     """The gateway's own refusals as documents: ``/problems/<status>`` answers that status's
     Italian problem (an HTML page to a browser that asks for one), ``/allow/...`` answers 204
-    (what a rate limit check answers when the client is within its budget), anything else a
-    404 problem. Nothing here depends on the request beyond its Accept header."""
+    (what a rate limit check answers when the client is within its budget),
+    ``/verify/client-address`` 204 when the request carries a valid signed client address
+    (kit.client_address) and a 403 problem otherwise, anything else a 404 problem."""
 
-    def __init__(self, *, retry_after_s: int) -> None:
+    def __init__(self, *, retry_after_s: int, client_address_secret: bytes = b"") -> None:
         self.retry_after_s = retry_after_s
+        self.client_address_secret = client_address_secret
         self.documents = {status: problem_document(status) for status in GATEWAY_STATUSES}
+        self.documents[403] = problem_document(
+            403,
+            "client_address_not_attested",
+            "La richiesta dichiara per conto di chi è fatta senza una firma valida.",
+        )
 
-    def answer(self, path: str, accept: str) -> tuple[int, dict[str, str], bytes]:
+    def answer(
+        self, path: str, accept: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         if path.startswith("/allow/"):
             return 204, {}, b""
+        if path.split("?", 1)[0] == "/verify/client-address":
+            if verified_address(headers or {}, self.client_address_secret) is not None:
+                return 204, {}, b""
+            return self._document(403, accept)
         match = re.fullmatch(r"/problems/(\d{3})", path.split("?", 1)[0])
-        status = int(match.group(1)) if match and int(match.group(1)) in self.documents else 404
+        status = int(match.group(1)) if match and int(match.group(1)) in GATEWAY_STATUSES else 404
+        return self._document(status, accept)
+
+    def _document(self, status: int, accept: str) -> tuple[int, dict[str, str], bytes]:
         document = self.documents[status]
         headers = {"Cache-Control": "no-store", "Content-Language": "it", "Vary": "Accept"}
         if status == 429:
@@ -263,7 +283,11 @@ class ProblemPages:
             sys_version = ""
 
             def _answer(self) -> None:
-                status, headers, body = pages.answer(self.path, self.headers.get("accept", ""))
+                status, headers, body = pages.answer(
+                    self.path,
+                    self.headers.get("accept", ""),
+                    self.headers,  # case-insensitive
+                )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -323,7 +347,10 @@ def traefik_binary(settings: GatewaySettings) -> str:
 def run(settings: GatewaySettings) -> int:
     """Serve the problem documents, render, run Traefik until it exits; its exit code."""
     binary = traefik_binary(settings)
-    pages = ProblemPages(retry_after_s=settings.auth_retry_after_s).serve(settings.problem_pages_port)
+    pages = ProblemPages(
+        retry_after_s=settings.auth_retry_after_s,
+        client_address_secret=settings.client_address_secret.get_secret_value().encode(),
+    ).serve(settings.problem_pages_port)
     rendered = render(
         settings,
         problem_pages_url=f"http://127.0.0.1:{pages.server_address[1]}",

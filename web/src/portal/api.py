@@ -11,7 +11,7 @@ back reach the browser streamed too (`Download`). Paths and shapes of each servi
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -24,6 +24,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kit.client_address import signed_headers
 from kit.correlation import HEADER, current_correlation_id
 from portal.settings import PortalSettings
 
@@ -47,17 +48,21 @@ _GENERIC_DETAILS = {
 
 
 # The address of the browser behind the page being served (uvicorn derives it from the
-# gateway's X-Forwarded-For). Identity throttles logins per client address: without this every
-# citizen would look like the portal. The gateway keeps it only from proxies it trusts.
+# gateway's X-Forwarded-For). Identity throttles logins per client address and the gateway
+# rate-limits per client address: without this every citizen would look like the portal. It
+# travels signed (kit.client_address), so that no other client can choose an address.
 browser_address: ContextVar[str | None] = ContextVar("browser_address", default=None)
 
 
-async def _forward_context(request: httpx.Request) -> None:
-    # The services log under the same id as the page that called them.
-    request.headers[HEADER] = current_correlation_id()
-    address = browser_address.get()
-    if address:
-        request.headers["X-Forwarded-For"] = address
+def _forward_context(secret: bytes) -> Callable[[httpx.Request], Awaitable[None]]:
+    async def hook(request: httpx.Request) -> None:
+        # The services log under the same id as the page that called them.
+        request.headers[HEADER] = current_correlation_id()
+        address = browser_address.get()
+        if address:
+            request.headers.update(signed_headers(address, secret))
+
+    return hook
 
 
 class BrowserAddressMiddleware:
@@ -82,7 +87,9 @@ def create_api_client(
         base_url=settings.api_base_url,
         timeout=settings.api_timeout_s,
         transport=transport,
-        event_hooks={"request": [_forward_context]},
+        event_hooks={
+            "request": [_forward_context(settings.client_address_secret.get_secret_value().encode())]
+        },
     )
 
 

@@ -9,7 +9,6 @@ import httpx
 import structlog
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from kit.correlation import CorrelationMiddleware
 from kit.logging import configure_logging
@@ -42,7 +41,9 @@ from portal.routes import (
     subscriptions,
     verification,
 )
+from portal.deps import load_session_user
 from portal.security import SecurityHeadersMiddleware
+from portal.sessions import EncryptedSessionMiddleware
 from portal.settings import PortalSettings
 from portal.templating import STATIC_DIR
 
@@ -70,8 +71,9 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
-        # Every POST/PUT/PATCH/DELETE of every page must carry the session's CSRF token.
-        dependencies=[Depends(verify_csrf)],
+        # Every POST/PUT/PATCH/DELETE of every page must carry the session's CSRF token; every
+        # page learns from identity whether the login behind its session is still alive.
+        dependencies=[Depends(verify_csrf), Depends(load_session_user)],
         # A redirect to the slash-less path would be built from the request's Host: never.
         redirect_slashes=False,
     )
@@ -110,7 +112,7 @@ def create_app(
 
     # Added last runs first: the correlation id is bound before anything else logs.
     app.add_middleware(
-        SessionMiddleware,
+        EncryptedSessionMiddleware,
         secret_key=settings.session_secret.get_secret_value(),
         session_cookie="portal_session",
         max_age=settings.session_max_age_s,

@@ -1,10 +1,14 @@
 """Who is logged in, and calls to the services on their behalf.
 
-The signed session cookie (httpOnly, SameSite=Lax, Secure outside development) holds the
-identity service's access and refresh tokens and what the header shows (name, role). The
-access token is refreshed transparently: before a call when it is about to expire, and once
-more when a service answers 401 anyway. The pages reach the services through
-`portal.clients`, whose calls as the logged-in user go through `user_call` here.
+The encrypted session cookie (portal.sessions; httpOnly, SameSite=Lax, Secure outside
+development) holds the identity service's access and refresh tokens. Who is logged in is
+never taken from the cookie alone: every request that carries a session asks identity for the
+profile behind it first (``portal.deps.load_session_user``), and only then is there a
+``current_user`` (with the name the header shows). A cookie copied before logout therefore
+opens nothing: identity refuses the ended login and its refresh token. The access token is
+refreshed transparently: before a call when it is about to expire, and once more when a
+service answers 401 anyway. The pages reach the services through `portal.clients`, whose
+calls as the logged-in user go through `user_call` here.
 """
 
 from __future__ import annotations
@@ -71,16 +75,15 @@ class Forbidden(Exception):
         self.message = message
 
 
+def has_session(request: Request) -> bool:
+    """A session with tokens (not yet checked with identity)."""
+    data = request.session.get(SESSION_KEY) if "session" in request.scope else None
+    return isinstance(data, dict) and bool(data.get("access_token"))
+
+
 def current_user(request: Request) -> SessionUser | None:
-    data = request.session.get(SESSION_KEY)
-    if not isinstance(data, dict) or not data.get("access_token"):
-        return None
-    return SessionUser(
-        user_id=str(data.get("user_id", "")),
-        name=str(data.get("name") or data.get("email") or ""),
-        email=str(data.get("email", "")),
-        role=data.get("role") if data.get("role") in ("citizen", "operator", "admin") else "citizen",
-    )
+    """The user identity confirmed for this request (``update_profile``), or None."""
+    return getattr(request.state, "user", None)
 
 
 def display_name(profile: Profile, fallback: str) -> str:
@@ -92,34 +95,33 @@ def display_name(profile: Profile, fallback: str) -> str:
 def start_session(request: Request, tokens: TokenPair, *, email: str) -> None:
     """After a successful login: a fresh session (no fixation), a new CSRF token."""
     request.session.clear()
-    request.session[SESSION_KEY] = {
-        **_token_fields(tokens),
-        "role": tokens.role,
-        "email": email,
-        "name": email,
-        "user_id": "",
-    }
+    request.session[SESSION_KEY] = {**_token_fields(tokens), "role": tokens.role, "email": email}
     csrf.rotate(request)
 
 
-def update_profile(request: Request, profile: Profile) -> None:
+def update_profile(request: Request, profile: Profile) -> SessionUser:
+    """Identity answered with the profile of this session's login: the request's user."""
     data = request.session.get(SESSION_KEY)
-    if not isinstance(data, dict):
-        return
-    email = profile.email or str(data.get("email", ""))
-    data.update(
-        email=email,
-        name=display_name(profile, email),
-        user_id=str(profile.user_id),
-        role=profile.role or data.get("role", "citizen"),
+    if isinstance(data, dict):
+        role = profile.role or data.get("role", "citizen")
+        data.update(role=role, email=profile.email or data.get("email", ""))
+        request.session[SESSION_KEY] = data
+    email = profile.email or ""
+    role = profile.role if profile.role in ("citizen", "operator", "admin") else "citizen"
+    user = SessionUser(
+        user_id=str(profile.user_id), name=display_name(profile, email), email=email, role=role
     )
-    request.session[SESSION_KEY] = data
+    request.state.user = user
+    request.state.profile = profile
+    return user
 
 
 def end_session(request: Request) -> str | None:
     """Forget everything; returns the refresh token so that it can be revoked."""
     data = request.session.get(SESSION_KEY)
     request.session.clear()
+    request.state.user = None
+    request.state.profile = None
     return data.get("refresh_token") if isinstance(data, dict) else None
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import Request
 
+from portal import auth
+from portal.api import ApiProblem, ServiceUnavailable
 from portal.auth import Forbidden, LoginRequired, SessionUser, current_user
 from portal.clients.billing import BillingClient
 from portal.clients.certification import CertificationClient
@@ -15,10 +17,38 @@ from portal.clients.subscriptions import SubscriptionsClient
 from portal.clients.vehicles import VehiclesClient
 
 
+async def load_session_user(request: Request) -> None:
+    """Every request with a session first asks identity for the profile of the login behind it
+    (refreshing the access token if needed). Ended (logout, password reset, e-mail change) or
+    expired logins leave an anonymous request and an emptied session; no page shows a name or
+    anything personal on the strength of the cookie alone."""
+    request.state.user = None
+    request.state.profile = None
+    request.state.session_unverified = False
+    request.state.session_ended = None
+    if not auth.has_session(request):
+        return
+    try:
+        auth.update_profile(request, await IdentityClient(request).me())
+    except LoginRequired as ended:
+        request.session.clear()
+        # A page that needs the user says why they must log in again.
+        request.state.session_ended = ended.message
+    except ApiProblem:
+        # Identity no longer knows the account: nothing of it is shown.
+        request.session.clear()
+    except ServiceUnavailable:
+        # Not known either way: pages that need the user say the service is unavailable.
+        request.state.session_unverified = True
+
+
 def require_user(request: Request) -> SessionUser:
     user = current_user(request)
     if user is None:
-        raise LoginRequired()
+        if getattr(request.state, "session_unverified", False):
+            raise ServiceUnavailable("identity did not confirm the session")
+        ended = getattr(request.state, "session_ended", None)
+        raise LoginRequired(ended) if ended else LoginRequired()
     return user
 
 

@@ -20,6 +20,9 @@ class PortalSettings(CommonSettings):
     session_max_age_s: int = Field(default=12 * 60 * 60, gt=0)
     # Addresses allowed to set X-Forwarded-* (the gateway); "*" inside a private network.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Shared with identity and the gateway (CLIENT_ADDRESS_SECRET): the portal signs the
+    # browser's address on its API calls with it, so that nobody else can choose one.
+    client_address_secret: SecretStr = SecretStr("dev-only-client-address-secret")
     # The payment provider's checkout pages: "Paga" posts to the portal, which redirects the
     # browser there, and a form's redirect must be allowed by the page's CSP (form-action).
     # Space-separated origins; empty: the sandbox's page, served through the gateway on the

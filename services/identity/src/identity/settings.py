@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
     # client's address (X-Forwarded-For). Set FORWARDED_ALLOW_IPS to the gateway's addresses
     # wherever it does not run on this machine.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Shared with the portal and the gateway (CLIENT_ADDRESS_SECRET): requests the portal makes
+    # for a citizen carry the browser's address signed with it (kit.client_address).
+    client_address_secret: SecretStr = SecretStr("dev-only-client-address-secret")
 
     # Keys the HMAC of every stored OTP and token, and encrypts the private signing keys at
     # rest. Outside development it must be set (SECRET_KEY) to a long random value.

@@ -36,14 +36,12 @@ class RegistrationStart(_Body):
 
 
 class RegistrationDetails(_Body):
-    """The anagrafica as typed (identity checks it against the codice fiscale) and the OTP."""
+    """The anagrafica as typed and the OTP. Sex and birth data are not sent: identity reads
+    them from the codice fiscale (the page shows them for confirmation)."""
 
     otp: str | None = None
     first_name: str | None = None
     last_name: str | None = None
-    sex: str | None = None
-    birth_date: str | None = None
-    birth_place: str | None = None
     address_street: str | None = None
     address_number: str | None = None
     postcode: str | None = None
@@ -77,6 +75,18 @@ class RegistrationStatus(BaseModel):
     tax_code: str
     expires_at: datetime
     seconds_left: int
+    # What the codice fiscale says ("EE": born abroad); when a new OTP may be asked for.
+    sex: str | None = None
+    birth_date: date | None = None
+    birth_place: str | None = None
+    birth_province: str | None = None
+    otp_resend_in_s: int | None = None
+    otp_resends_left: int | None = None
+
+
+class OtpResent(BaseModel):
+    otp_resend_in_s: int | None = None
+    otp_resends_left: int | None = None
 
 
 class TokenPair(BaseModel):
@@ -85,6 +95,12 @@ class TokenPair(BaseModel):
     token_type: str = "Bearer"
     expires_in: int
     role: str
+
+
+class RegistrationCompleted(TokenPair):
+    """The new account and its first login: identity signs the citizen in on completion."""
+
+    user_id: uuid.UUID
 
 
 class Profile(BaseModel):
@@ -115,6 +131,16 @@ class AccountSummary(BaseModel):
     created_at: datetime
 
 
+class Rating(BaseModel):
+    """A "Valuta questo servizio" answer."""
+
+    rating_id: uuid.UUID
+    stars: int
+    comment: str | None
+    page: str | None
+    created_at: datetime
+
+
 # --- the calls -------------------------------------------------------------------------------
 
 
@@ -141,15 +167,16 @@ class IdentityClient(ServiceClient):
         path, headers = _registration(registration_id, token)
         return parse(RegistrationStatus, await self._call("GET", path, headers=headers))
 
-    async def resend_otp(self, registration_id: str, token: str) -> None:
+    async def resend_otp(self, registration_id: str, token: str) -> OtpResent:
         path, headers = _registration(registration_id, token)
-        await self._call("POST", f"{path}/otp", headers=headers)
+        return parse(OtpResent, await self._call("POST", f"{path}/otp", headers=headers))
 
     async def complete_registration(
         self, registration_id: str, token: str, details: RegistrationDetails
-    ) -> None:
+    ) -> RegistrationCompleted:
         path, headers = _registration(registration_id, token)
-        await self._call("POST", f"{path}/complete", json=details.body(), headers=headers)
+        response = await self._call("POST", f"{path}/complete", json=details.body(), headers=headers)
+        return parse(RegistrationCompleted, response)
 
     # Login and logout
 
@@ -172,10 +199,15 @@ class IdentityClient(ServiceClient):
     # The logged-in user's profile
 
     async def me(self) -> Profile:
+        # Every page already asked for it once (portal.deps.load_session_user).
+        cached = getattr(self._request.state, "profile", None)
+        if cached is not None:
+            return cached
         return await self._user_get(Profile, f"{PREFIX}/me")
 
     async def update_contacts(self, contacts: ContactsUpdate) -> None:
         await self._user_call("PATCH", f"{PREFIX}/me", json=contacts.body())
+        self._request.state.profile = None  # read again after the change
 
     async def request_email_change(self, new_email: str, password: str) -> None:
         body = {"new_email": new_email, "password": password}
@@ -184,7 +216,25 @@ class IdentityClient(ServiceClient):
     async def confirm_email_change(self, otp: str) -> Profile:
         return await self._user_post(Profile, f"{PREFIX}/me/email/confirm", json={"otp": otp})
 
+    async def change_password(self, current_password: str, password: str, password_confirmation: str) -> None:
+        body = {
+            "current_password": current_password,
+            "password": password,
+            "password_confirmation": password_confirmation,
+        }
+        await self._user_call("POST", f"{PREFIX}/me/password", json=body)
+
     # Operators and admins
 
     async def search_accounts(self, query: str) -> Page[AccountSummary]:
         return await self._user_get(Page[AccountSummary], f"{PREFIX}/admin/users", params={"q": query})
+
+    # The service rating: anyone leaves one; admins read them.
+
+    async def rate_service(self, stars: int, comment: str | None, page: str | None) -> None:
+        body = {"stars": stars, "comment": comment, "page": page}
+        await self._call("POST", f"{PREFIX}/ratings", json={k: v for k, v in body.items() if v is not None})
+
+    async def ratings(self, limit: int, offset: int) -> Page[Rating]:
+        params = {"limit": limit, "offset": offset}
+        return await self._user_get(Page[Rating], f"{PREFIX}/admin/ratings", params=params)

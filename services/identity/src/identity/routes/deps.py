@@ -7,15 +7,24 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from sqlmodel import col, select
 
+from identity.models import RefreshToken
 from identity.runtime import Runtime
-from kit.deps import CurrentUser, runtime_dependency
+from kit.client_address import verified_address
+from kit.deps import CurrentUser, UnitOfWorkDep, runtime_dependency
+from kit.errors import Unauthenticated
 
 RuntimeDep = runtime_dependency(Runtime)
 
 
-def _client_address(request: Request) -> str:
-    """The client as uvicorn saw it, X-Forwarded-For applied from the proxies it trusts."""
+def _client_address(request: Request, rt: RuntimeDep) -> str:
+    """The browser's address the portal signed for (kit.client_address) when the signature
+    holds; else the client as uvicorn saw it, X-Forwarded-For applied only from the proxies it
+    trusts (the gateway). An unsigned or forged X-Client-Address is never believed."""
+    secret = rt.settings.client_address_secret.get_secret_value().encode()
+    if (address := verified_address(request.headers, secret)) is not None:
+        return address
     return request.client.host if request.client else "unknown"
 
 
@@ -41,3 +50,20 @@ def _login_session(request: Request, _user: CurrentUser) -> uuid.UUID | None:
 ClientAddress = Annotated[str, Depends(_client_address)]
 RegistrationToken = Annotated[str, Depends(_registration_token)]
 LoginSession = Annotated[uuid.UUID | None, Depends(_login_session)]
+
+
+async def require_live_login(login: LoginSession, session: UnitOfWorkDep) -> None:
+    """The login behind the access token has not ended (logout, password reset, e-mail change,
+    reuse of a refresh token): each of them revokes its refresh-token family. An access token
+    stays cryptographically valid until it expires; identity's own account routes refuse it as
+    soon as its login ends, and the portal asks one of them before every page it shows. Tokens
+    without a ``sid`` claim (none is issued any more) are judged by their signature alone."""
+    if login is None:
+        return
+    live = await session.exec(
+        select(RefreshToken.id)
+        .where(col(RefreshToken.family_id) == login, col(RefreshToken.revoked_at).is_(None))
+        .limit(1)
+    )
+    if live.first() is None:
+        raise Unauthenticated("session_ended", "La sessione è terminata: accedi di nuovo.")
