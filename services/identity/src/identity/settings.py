@@ -72,6 +72,8 @@ class Settings(ServiceSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    # Hashes computed at once by one process; 0: one per core.
+    argon2_concurrency: int = Field(default=0, ge=0)
 
     # Expired sessions and used tokens are deleted this long after they stopped mattering
     # (an expired registration link still answers "scaduta" rather than "not found").
