@@ -80,6 +80,7 @@ def test_every_kind_of_message_has_a_subject_and_section_here_or_is_an_identity_
         MessageKind.RESET,
         MessageKind.EMAIL_CHANGE,
         MessageKind.EMAIL_CHANGED,
+        MessageKind.PASSWORD_CHANGED,
     }
     assert set(ACCOUNT_EMAILS) == set(MessageKind) - identity
 

@@ -10,6 +10,7 @@ from contracts.events.certification import (
 from contracts.events.identity import (
     EmailChanged,
     EmailChangeRequested,
+    PasswordChanged,
     PasswordResetRequested,
     ProfileChanged,
     ProfileChangedV2,

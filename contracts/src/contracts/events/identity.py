@@ -76,6 +76,16 @@ class EmailChanged(_Identity):
     changed_at: datetime
 
 
+class PasswordChanged(_Identity):
+    """The password of an account changed (from the profile or through a recovery link): the
+    account's address is told, in case it was not the citizen."""
+
+    type = "identity.password.changed"
+    user_id: uuid.UUID
+    email: str = Field(description="The account's address when the password changed")
+    changed_at: datetime
+
+
 class ProfileChanged(_Identity):
     type = "identity.user.profile_changed"
     user_id: uuid.UUID

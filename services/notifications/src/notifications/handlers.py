@@ -34,6 +34,7 @@ from contracts.events import (
     EmailChangeRequested,
     InvoiceIssued,
     InvoiceIssuedV2,
+    PasswordChanged,
     PasswordResetRequested,
     PaymentCompleted,
     PaymentReminderDue,
@@ -107,6 +108,11 @@ class MailHandlers:
     async def email_changed(self, session: AsyncSession, event: EmailChanged, envelope: Envelope) -> None:
         await _queue(session, self.composer.email_changed(event), envelope)
 
+    async def password_changed(
+        self, session: AsyncSession, event: PasswordChanged, envelope: Envelope
+    ) -> None:
+        await _queue(session, self.composer.password_changed(event), envelope)
+
     def to_citizen(self, compose: Callable[[Any, Recipient], Email]) -> Handler:
         """A handler that e-mails the citizen the event is about (its ``user_id``), at their
         current address."""
@@ -151,6 +157,7 @@ def build_handlers(rt: Runtime) -> EventHandlers:
     handlers.add(PasswordResetRequested, "mail.password_reset_requested", mail.password_reset_requested)
     handlers.add(EmailChangeRequested, "mail.email_change_requested", mail.email_change_requested)
     handlers.add(EmailChanged, "mail.email_changed", mail.email_changed)
+    handlers.add(PasswordChanged, "mail.password_changed", mail.password_changed)
     # Fasi 5–14: every outcome the citizen must hear about, to the citizen's current address.
     c = mail.composer
     for event_cls, name, compose in (

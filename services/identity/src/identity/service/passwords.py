@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, bindparam, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.events import PasswordResetRequested
+from contracts.events import PasswordChanged, PasswordResetRequested
 from identity import schemas
 from identity.domain import codes
 from identity.domain.emails import InvalidEmail, normalize_email
@@ -114,4 +114,6 @@ async def reset(session: AsyncSession, rt: Runtime, command: schemas.PasswordRes
     # Whoever knew the old password is logged out everywhere.
     await revoke_all(session, account.id, now)
     await rt.throttler.forget_account(session, account.email)
+    # As after a change from the profile: the account's address is told (notifications).
+    await emit(session, PasswordChanged(user_id=account.id, email=account.email, changed_at=now))
     log.info("password.reset", user_id=str(account.id))

@@ -12,7 +12,7 @@ from sqlalchemy import update as sql_update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.events import EmailChanged, EmailChangeRequested, ProfileChangedV2
+from contracts.events import EmailChanged, EmailChangeRequested, PasswordChanged, ProfileChangedV2
 from identity import schemas
 from identity.domain import codes, errors
 from identity.domain.emails import email_errors, normalize_email
@@ -255,4 +255,6 @@ async def change_password(
     )
     await revoke_others(session, account.id, keep_session, now)
     await rt.throttler.forget_account(session, account.email)
+    # The account's address is told, in case it was not the citizen (notifications).
+    await emit(session, PasswordChanged(user_id=account.id, email=account.email, changed_at=now))
     log.info("profile.password_changed", user_id=str(account.id), kept_session=keep_session is not None)

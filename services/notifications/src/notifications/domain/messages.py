@@ -11,6 +11,7 @@ class MessageKind(StrEnum):
     RESET = "reset"  # password-reset link
     EMAIL_CHANGE = "email_change"  # OTP to the new address
     EMAIL_CHANGED = "email_changed"  # to the old address, once the change is confirmed
+    PASSWORD_CHANGED = "password_changed"  # to the account's address, from the profile or a reset
     # The outcomes a citizen hears about (Fasi 5–12), one kind per event
     # (every version of it).
     CERTIFICATION_APPROVED = "certification_approved"
