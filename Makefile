@@ -16,7 +16,7 @@ export GATEWAY_PORT
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 export API_BASE_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 
-.PHONY: help uv install run test bench contracts lint create-operator create-admin clean
+.PHONY: help uv install run test test-fast bench contracts lint create-operator create-admin clean compose-up compose-down
 
 help: ## List the targets
 	@echo "Usage: make <target> [VARIABLE=value]"
@@ -44,8 +44,11 @@ run: install ## Run everything locally on http://127.0.0.1:8000/ (Ctrl-C stops i
 test: uv ## Run every test (PostgreSQL and RabbitMQ must answer; fails when no test passed)
 	$(UV) run pytest -p devtools.pytest_guard $(PYTEST_ARGS)
 
-bench: uv ## Run the benchmarks
-	$(UV) run python -m bench
+test-fast: uv ## Run only the tests without database, broker, network or browser (not marked io)
+	$(UV) run pytest -p devtools.pytest_guard -m "not io" --io-guard $(PYTEST_ARGS)
+
+bench: uv ## Run the benchmarks: pipeline, scale-out, HTTP through the gateway, memory (BENCH_ARGS=--quick)
+	$(UV) run python -m bench $(BENCH_ARGS)
 
 contracts: uv ## Export the event contracts (JSON Schema, AsyncAPI)
 	$(UV) run python -m contracts.export
@@ -60,6 +63,20 @@ create-operator: uv ## Create an operator account: make create-operator EMAIL=..
 create-admin: uv ## Create an admin account: make create-admin EMAIL=... [PASSWORD=...]
 	@test -n "$(EMAIL)" || { echo "usage: make create-admin EMAIL=name@example.it [PASSWORD=...]"; exit 2; }
 	$(RUN) python -m identity create-user --role admin --email "$(EMAIL)" $(if $(PASSWORD),--password "$(PASSWORD)")
+
+# The production-like stack of deploy/: every secret comes from deploy/.env, never a default.
+COMPOSE := docker compose --env-file deploy/.env -f deploy/compose.yaml
+
+deploy/.env:
+	@echo "deploy/.env is missing: copy deploy/.env.example to deploy/.env and set every secret in it" >&2
+	@echo "(see docs/operations.md); nothing was started." >&2
+	@exit 2
+
+compose-up: deploy/.env ## Build and start the Docker Compose stack (secrets from deploy/.env)
+	$(COMPOSE) up --build --detach --wait
+
+compose-down: deploy/.env ## Stop the Docker Compose stack (its volumes, the data, are kept)
+	$(COMPOSE) down
 
 clean: ## Remove generated files (var/, caches); keeps .venv and the databases
 	rm -rf var .pytest_cache .ruff_cache

@@ -9,7 +9,10 @@ people who must be refused, with what each must answer.
 Ids of A come from ``owned`` (path parameter name → A's value): a route all of whose UUID
 parameters are in ``owned`` is checked with real foreign ids, any other with fresh random ones.
 A route whose path parameters are not UUIDs and that is not under ``/admin/`` is listed as out
-of the matrix (``skipped``)."""
+of the matrix (``skipped``).
+
+``list_matrix`` adds the collections (a GET without path parameters answering a page): citizen
+B never finds citizen A's items in one, A (seeded first) finds hers."""
 
 from __future__ import annotations
 
@@ -53,7 +56,7 @@ class Call:
     caller: str
     expected: str
     got: int
-    ids: str  # "real" (A's), "random", or "-" (no UUID parameter)
+    ids: str  # "real" (A's), "random", "-" (no UUID parameter), or "list" (a collection)
     ok: bool
     detail: str = ""
 
@@ -63,11 +66,13 @@ class Matrix:
     calls: list[Call] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # service, method, route
     admin_only: list[tuple[str, str, str]] = field(default_factory=list)
+    admin_lists: list[tuple[str, str]] = field(default_factory=list)  # service, path
 
     def extend(self, other: Matrix) -> None:
         self.calls += other.calls
         self.skipped += other.skipped
         self.admin_only += other.admin_only
+        self.admin_lists += other.admin_lists
 
     @property
     def failures(self) -> list[Call]:
@@ -203,4 +208,102 @@ async def authorization_matrix(
                 )
         elif params:
             result.skipped.append((service, method, path))
+    return result
+
+
+def _page_lists(app: FastAPI) -> list[tuple[str, dict[str, Any]]]:
+    """(path, operation) of every GET that takes no path parameter and answers a page of items
+    (the services' ``Page[...]`` envelope): the collections."""
+    found = []
+    for method, path, operation in routes(app):
+        schema = operation.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+        ref = schema.get("schema", {}).get("$ref", "")
+        if method == "GET" and not _PARAM.findall(path) and ref.startswith("#/components/schemas/Page_"):
+            found.append((path, operation))
+    return found
+
+
+def _uuid_query_params(operation: Mapping[str, Any]) -> list[str]:
+    """Query filters taking a UUID (optional ones are ``anyOf: [uuid, null]``)."""
+    return [
+        p["name"]
+        for p in operation.get("parameters", [])
+        if p["in"] == "query"
+        and any(
+            s.get("format") == "uuid" for s in [p.get("schema", {}), *p.get("schema", {}).get("anyOf", [])]
+        )
+    ]
+
+
+async def list_matrix(
+    service: str,
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    issuer: TestIssuer,
+    *,
+    owner: uuid.UUID,
+    owned: Mapping[str, str] | None = None,
+    catalogues: frozenset[str] = frozenset(),
+) -> Matrix:
+    """Every collection outside ``/admin/`` (those are in ``authorization_matrix``: citizens
+    403): citizen A, seeded with real data beforehand, sees items of hers (the control that the
+    check means something); citizen B, also when every UUID query filter names A, gets 200 and
+    none of A's ids (A's user id, ``owned``, the ids of A's items); nobody anonymous gets in.
+    ``catalogues`` are the paths of lists that are the same for everybody (sectors, types):
+    A need not have items there, B must still see none of A's ids."""
+    result = Matrix()
+    intruder = uuid.uuid4()
+
+    def record(
+        path: str, caller: str, expected: str, response: httpx.Response, ok: bool, detail: str = ""
+    ) -> None:
+        result.calls.append(
+            Call(
+                service,
+                "GET",
+                path,
+                caller,
+                expected,
+                response.status_code,
+                "list",
+                ok,
+                detail or response.text[:300],
+            )
+        )
+
+    for path, operation in _page_lists(app):
+        if "/admin/" in path:  # refused to citizens by authorization_matrix's rule
+            result.admin_lists.append((service, path))
+            continue
+        anonymous = await client.get(path)
+        if path not in catalogues:
+            record(path, "anonymous", "401", anonymous, anonymous.status_code == 401)
+        mine = await client.get(path, headers=issuer.headers(owner, "citizen"))
+        items = mine.json().get("items", []) if mine.status_code == 200 else []
+        a_ids = {str(owner), *(owned or {}).values(), *(str(i["id"]) for i in items if i.get("id"))}
+        seeded = path in catalogues or bool(items)
+        record(
+            path,
+            "citizen A (owner)",
+            "200 with A's items" if path not in catalogues else "200",
+            mine,
+            mine.status_code == 200 and seeded,
+            "" if seeded else "A has no item here: seed her data before the matrix",
+        )
+        # A UUID filter gets A's id of that name (else A's user id): B must not reach A that way.
+        filters = {name: (owned or {}).get(name, str(owner)) for name in _uuid_query_params(operation)}
+        for params in ({}, filters) if filters else ({},):
+            theirs = await client.get(path, params=params, headers=issuer.headers(intruder, "citizen"))
+            leaked = sorted(i for i in a_ids if i in theirs.text)
+            caller = "citizen B" + (f" ?{'&'.join(params)}=A" if params else "")
+            # Filtered by A's ids, a refusal is as good as an empty page.
+            allowed = (200, 403, 404, 422) if params else (200,)
+            record(
+                path,
+                caller,
+                "200 without A's ids" + (" (or 403/404/422)" if params else ""),
+                theirs,
+                theirs.status_code in allowed and not leaked,
+                f"A's ids in the answer: {leaked}" if leaked else "",
+            )
     return result

@@ -15,13 +15,16 @@ import sys
 import uuid
 from collections import Counter
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from kit.deps import Citizen, Operator
 from kit.errors import NotFound
+from kit.pagination import Page
 from kit.testing.services import running_service
 from kit.testing.tokens import TestIssuer
 
@@ -39,6 +42,16 @@ def _load_matrix() -> Any:
 
 M = _load_matrix()
 SERVICES = ["identity", "certification", "vehicles", "subscriptions", "billing", "notifications"]
+# The citizens' own collections: each must be checked with A's real items in it.
+CITIZEN_LISTS = {
+    ("certification", "/api/certifications/requests"),
+    ("vehicles", "/api/vehicles/requests"),
+    ("vehicles", "/api/vehicles/plates"),
+    ("subscriptions", "/api/subscriptions/requests"),
+    ("subscriptions", "/api/subscriptions/subscriptions"),
+    ("billing", "/api/billing/orders"),
+    ("notifications", "/api/notifications/me/messages"),
+}
 # Routes that must be checked with real foreign ids (service, fragment of the path template).
 REAL_REQUIRED = [
     ("certification", "/requests/{request_id}"),
@@ -67,14 +80,46 @@ async def _plain(
     return app, client, issuer
 
 
+async def _both(service: str, app, client, issuer, *, owner, owned=None, bodies=None, catalogues=frozenset()):  # noqa: ANN001, ANN202
+    """The id and role matrix, then the collections' (A's real data seeded by the caller)."""
+    matrix = await M.authorization_matrix(
+        service, app, client, issuer, owner=owner, owned=owned, bodies=bodies
+    )
+    matrix.extend(
+        await M.list_matrix(service, app, client, issuer, owner=owner, owned=owned, catalogues=catalogues)
+    )
+    return matrix
+
+
 async def _identity(stack, make_database, service_env):  # noqa: ANN001, ANN202
     app, client, issuer = await _plain(stack, "identity", make_database, service_env)
-    return await M.authorization_matrix("identity", app, client, issuer, owner=uuid.uuid4())
+    return await _both("identity", app, client, issuer, owner=uuid.uuid4())
 
 
 async def _notifications(stack, make_database, service_env):  # noqa: ANN001, ANN202
+    from contracts import Envelope
+    from contracts.events import UserRegistered
+    from contracts.registry import parse_payload
+    from notifications.handlers import build_handlers
+
     app, client, issuer = await _plain(stack, "notifications", make_database, service_env)
-    return await M.authorization_matrix("notifications", app, client, issuer, owner=uuid.uuid4())
+    # A's welcome message, through the service's own handler of the event that gives it.
+    owner = uuid.uuid4()
+    event = UserRegistered(
+        user_id=owner,
+        email=f"a.{owner.hex[:8]}@example.it",
+        tax_code="RSSMRA80A01B963X",
+        first_name="Anna",
+        last_name="Rossi",
+        registered_at=datetime.now(UTC),
+    )
+    envelope = Envelope.wrap(event, correlation_id=uuid.uuid4().hex)
+    runtime = app.state.runtime
+    for _, handler in build_handlers(runtime).handlers[envelope.routing_key]:
+        async with runtime.db.session() as session:
+            await handler(session, parse_payload(envelope), envelope)
+            await session.commit()
+    return await _both("notifications", app, client, issuer, owner=owner)
 
 
 async def _certification(stack, make_database, service_env):  # noqa: ANN001, ANN202
@@ -90,8 +135,14 @@ async def _certification(stack, make_database, service_env):  # noqa: ANN001, AN
     detail = await svc.client.get(svc.url(f"/requests/{request_id}"), headers=a.headers)
     assert detail.status_code == 200, detail.text
     owned = {"request_id": request_id, "document_id": detail.json()["documents"][0]["id"]}
-    return await M.authorization_matrix(
-        "certification", svc.app, svc.client, svc.issuer, owner=a.user_id, owned=owned
+    return await _both(
+        "certification",
+        svc.app,
+        svc.client,
+        svc.issuer,
+        owner=a.user_id,
+        owned=owned,
+        catalogues=frozenset({"/api/certifications/sectors"}),
     )
 
 
@@ -114,7 +165,7 @@ async def _vehicles(stack, make_database, service_env):  # noqa: ANN001, ANN202
         "document_id": pending["documents"][0]["id"],
         "plate_id": associated["plate_id"],
     }
-    return await M.authorization_matrix("vehicles", app, client, issuer, owner=owner, owned=owned)
+    return await _both("vehicles", app, client, issuer, owner=owner, owned=owned)
 
 
 async def _subscriptions(stack, make_database, service_env):  # noqa: ANN001, ANN202
@@ -125,8 +176,14 @@ async def _subscriptions(stack, make_database, service_env):  # noqa: ANN001, AN
     a, certification_id, plate_id = await subs.resident()
     subscription = await subs.active_subscription(a, certification_id, plate_id)
     owned = {"request_id": subscription["request_id"], "subscription_id": subscription["id"]}
-    return await M.authorization_matrix(
-        "subscriptions", subs.app, subs.client, subs.issuer, owner=a.user_id, owned=owned
+    return await _both(
+        "subscriptions",
+        subs.app,
+        subs.client,
+        subs.issuer,
+        owner=a.user_id,
+        owned=owned,
+        catalogues=frozenset({"/api/subscriptions/types"}),
     )
 
 
@@ -142,7 +199,7 @@ async def _billing(stack, make_database, service_env):  # noqa: ANN001, ANN202
         ("POST", f"{prefix}/orders/{{request_id}}/checkout"): {"return_url": conf.RETURN_URL},
         ("POST", f"{prefix}/invoices/{{request_id}}"): billing.buyer(),
     }
-    return await M.authorization_matrix(
+    return await _both(
         "billing",
         billing.app,
         billing.client,
@@ -171,7 +228,8 @@ async def test_every_foreign_or_unprivileged_caller_is_refused(make_database, se
             matrix.extend(await BUILDERS[service](stack, make_database, service_env))
 
     print("\n" + matrix.table())
-    refusals = [c for c in matrix.calls if c.caller in ("anonymous", "citizen B")]
+    refusals = [c for c in matrix.calls if c.caller in ("anonymous", "citizen B") and c.ids != "list"]
+    lists = [c for c in matrix.calls if c.ids == "list"]
     routes = {(c.service, c.method, c.route) for c in matrix.calls}
     id_routes = {
         (c.service, c.method, c.route, c.ids)
@@ -198,6 +256,18 @@ async def test_every_foreign_or_unprivileged_caller_is_refused(make_database, se
     for service in SERVICES:
         by_caller = Counter((c.caller, c.ok) for c in matrix.calls if c.service == service)
         print(f"  {service}: {dict(by_caller)}")
+
+    listed = {(c.service, c.route) for c in lists}
+    seeded = {(c.service, c.route) for c in lists if c.caller == "citizen A (owner)" and c.ok}
+    print(
+        f"collections outside /admin/: {len(listed)}, checked with A's items: {len(seeded & CITIZEN_LISTS)}"
+    )
+    assert CITIZEN_LISTS <= listed, f"collections not in the matrix: {CITIZEN_LISTS - listed}"
+    # The admin collections refuse a citizen like every admin route (403 above).
+    admin_lists = set(matrix.admin_lists)
+    refused_lists = {(c.service, c.route) for c in refusals if c.caller == "citizen B" and c.ok}
+    print(f"admin collections refused to citizens: {len(admin_lists & refused_lists)} of {len(admin_lists)}")
+    assert admin_lists and admin_lists <= refused_lists
 
     # A citizen route checked with real ids for each object kind the acceptance names.
     real = {(c.service, c.route) for c in refusals if c.caller == "citizen B" and c.ids == "real"}
@@ -236,6 +306,34 @@ async def _admin_staff(user: Operator) -> dict[str, str]:
     return {"ok": user.role}
 
 
+class _Thing(BaseModel):
+    id: uuid.UUID
+    owner: uuid.UUID
+
+
+# A's things (seeded) and another citizen's.
+_THINGS = [_Thing(id=uuid.uuid4(), owner=_OWNER), _Thing(id=uuid.uuid4(), owner=uuid.uuid4())]
+
+
+@_router.get("/things", response_model=Page[_Thing])
+async def _everybodys_things(user: Citizen) -> Page[_Thing]:  # no filter by owner: a leak
+    return Page(items=_THINGS, total=len(_THINGS), limit=20, offset=0)
+
+
+@_router.get("/my-things", response_model=Page[_Thing])
+async def _my_things(user: Citizen, owner: uuid.UUID | None = None) -> Page[_Thing]:
+    # Filtered by the caller, whatever the query says (the matrix sets ``owner`` to A's id).
+    mine = [t for t in _THINGS if t.owner == user.user_id]
+    return Page(items=mine, total=len(mine), limit=20, offset=0)
+
+
+@_router.get("/things-by-filter", response_model=Page[_Thing])
+async def _things_by_filter(user: Citizen, owner: uuid.UUID | None = None) -> Page[_Thing]:
+    # Trusts the query's owner over the token: B asking with ?owner=A gets A's things.
+    mine = [t for t in _THINGS if t.owner == (owner or user.user_id)]
+    return Page(items=mine, total=len(mine), limit=20, offset=0)
+
+
 @_router.get("/things/{thing_id}")
 async def _anybodys_thing(thing_id: uuid.UUID, user: Citizen) -> dict[str, str]:  # no ownership check
     return {"id": str(thing_id)}
@@ -266,6 +364,7 @@ async def test_the_matrix_catches_an_open_route(make_database, service_env) -> N
         matrix = await M.authorization_matrix(
             "selftest", app, client, issuer, owner=_OWNER, owned={"thing_id": str(uuid.uuid4())}
         )
+        matrix.extend(await M.list_matrix("selftest", app, client, issuer, owner=_OWNER))
     print("\n" + matrix.table())
     failing = {(c.route, c.caller) for c in matrix.failures}
     assert ("/api/authzself/admin/open", "anonymous") in failing
@@ -273,3 +372,8 @@ async def test_the_matrix_catches_an_open_route(make_database, service_env) -> N
     assert ("/api/authzself/things/{thing_id}", "citizen B") in failing  # anybody's thing: 200
     assert not any(r == "/api/authzself/admin/staff" for r, _ in failing)
     assert not any(r == "/api/authzself/things/{thing_id}/mine" for r, _ in failing)
+    # The collections: one that lists everybody's things, one that trusts a query filter.
+    assert ("/api/authzself/things", "citizen B") in failing
+    assert ("/api/authzself/things-by-filter", "citizen B ?owner=A") in failing
+    assert ("/api/authzself/things-by-filter", "citizen B") not in failing
+    assert not any(r == "/api/authzself/my-things" for r, _ in failing)

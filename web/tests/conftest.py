@@ -1,8 +1,13 @@
+import importlib.util
+import inspect
 import json
+import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +22,21 @@ from portal.settings import PortalSettings
 
 # An answer may be computed by a coroutine (httpx.MockTransport awaits it): a test can hold it.
 Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
+
+
+def _load_service_openapi():  # noqa: ANN202
+    """``service_openapi.py`` beside this file (tests here are imported by path, not package)."""
+    name = "_portal_tests_service_openapi"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("service_openapi.py"))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+service_openapi = _load_service_openapi()
 
 
 def problem(
@@ -60,20 +80,43 @@ ORDERS = "/api/billing/orders"
 @dataclass
 class FakeGateway:
     """The gateway as the portal sees it over HTTP: answers set per test, every request kept.
-    A call the test did not expect answers 599, so that it cannot pass unnoticed."""
+    A call the test did not expect answers 599, so that it cannot pass unnoticed.
+
+    Every answer given, and every JSON body the portal sends, is checked against the OpenAPI
+    document of the service that owns the path (``service_openapi``): what the real service
+    could not answer or would refuse is kept in ``drift``, and the ``gateway`` fixture fails
+    the test with it. ``on(..., contract=False)`` is for an answer that is off the contract on
+    purpose (the portal's resilience to a broken service)."""
 
     routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+    off_contract: set[tuple[str, str]] = field(default_factory=set)
 
-    def on(self, method: str, path: str, answer: httpx.Response | Handler) -> None:
+    def on(self, method: str, path: str, answer: httpx.Response | Handler, *, contract: bool = True) -> None:
         self.routes[(method, path)] = answer if callable(answer) else (lambda _request: answer)
+        (self.off_contract.discard if contract else self.off_contract.add)((method, path))
 
     def __call__(self, request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
         self.requests.append(request)
-        handler = self.routes.get((request.method, request.url.path))
+        key = (request.method, request.url.path)
+        handler = self.routes.get(key)
         if handler is None:
             return httpx.Response(599, text=f"unexpected call {request.method} {request.url.path}")
-        return handler(request)
+        if key in self.off_contract:
+            return handler(request)
+        self.drift += service_openapi.request_drift(request)
+        answer = handler(request)
+        if not inspect.isawaitable(answer):
+            self.drift += service_openapi.response_drift(request, answer)
+            return answer
+
+        async def checked() -> httpx.Response:
+            response = await answer
+            self.drift += service_openapi.response_drift(request, response)
+            return response
+
+        return checked()
 
     def calls(self, method: str, path: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == method and r.url.path == path]
@@ -96,8 +139,15 @@ def portal_settings() -> PortalSettings:
 
 
 @pytest.fixture
-def gateway() -> FakeGateway:
-    return FakeGateway()
+def gateway() -> Iterator[FakeGateway]:
+    fake = FakeGateway()
+    yield fake
+    new = [d for d in dict.fromkeys(fake.drift) if d not in service_openapi.KNOWN_DRIFT]
+    if os.environ.get("RECORD_FAKE_DRIFT"):  # rewrite the list of known drift: see its file
+        with service_openapi.KNOWN_DRIFT_FILE.open("a", encoding="utf-8") as known:
+            known.writelines(f"{d}\n" for d in new)
+        return
+    assert not new, "the fake gateway strayed from the services' OpenAPI documents:\n" + "\n".join(new)
 
 
 @pytest.fixture
@@ -212,6 +262,15 @@ def request_lists() -> dict[str, str]:
 @pytest.fixture
 def profile_data() -> dict[str, Any]:
     return dict(PROFILE)
+
+
+@pytest.fixture
+def account_summary() -> dict[str, Any]:
+    """The citizen of PROFILE as identity's operator search lists them (AccountSummary)."""
+    return {
+        k: PROFILE[k]
+        for k in ("user_id", "email", "tax_code", "first_name", "last_name", "role", "created_at")
+    }
 
 
 class _PageStructure(HTMLParser):

@@ -3,6 +3,7 @@ from pathlib import Path
 import httpx
 
 import portal
+from kit.client_address import verified_address
 from kit.correlation import correlation_id
 from portal.api import create_api_client
 from portal.settings import PortalSettings
@@ -27,17 +28,30 @@ async def test_api_calls_go_to_the_gateway_with_the_page_correlation_id():
     assert seen[0].headers["X-Correlation-ID"] == "pagina-123"
 
 
-async def test_api_calls_carry_the_browser_address_for_identity_throttling(portal_app, gateway):
+async def test_api_calls_carry_the_browser_address_signed_for_identity_throttling(
+    portal_app, portal_settings, gateway
+):
     from asgi_lifespan import LifespanManager
 
-    gateway.on("POST", "/api/identity/auth/login", httpx.Response(401, json={"code": "invalid_credentials"}))
+    gateway.on(
+        "POST",
+        "/api/identity/auth/login",
+        httpx.Response(
+            401, json={"code": "invalid_credentials"}, headers={"content-type": "application/problem+json"}
+        ),
+    )
     async with LifespanManager(portal_app) as manager:
         transport = httpx.ASGITransport(app=manager.app, client=("203.0.113.7", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as browser:
             page = await browser.get("/login")
             token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
             await browser.post("/login", data={"email": "a@example.it", "password": "x", "csrf_token": token})
-    assert gateway.calls("POST", "/api/identity/auth/login")[0].headers["x-forwarded-for"] == "203.0.113.7"
+    sent = gateway.calls("POST", "/api/identity/auth/login")[0].headers
+    secret = portal_settings.client_address_secret.get_secret_value().encode()
+    # Signed, so that identity and the gateway believe it; never a forwarded-for anyone could set.
+    assert verified_address(sent, secret) == "203.0.113.7"
+    assert verified_address(sent, b"another-secret") is None
+    assert "x-forwarded-for" not in sent
 
 
 def test_no_page_module_holds_an_api_path():

@@ -93,10 +93,10 @@ async def test_no_invoice_reads_as_such(client, gateway, login_as, make_page):
 
 
 async def test_the_console_leads_to_the_invoices_and_to_a_citizens(
-    client, gateway, login_as, make_page, profile_data
+    client, gateway, login_as, make_page, profile_data, account_summary
 ):
     await login_as("operator")
-    gateway.on("GET", "/api/identity/admin/users", make_page([profile_data]))
+    gateway.on("GET", "/api/identity/admin/users", make_page([account_summary]))
     page = (await client.get("/operatore", params={"q": "rossi"})).text
     assert '<a href="/operatore/fatture">Fatture</a>' in page
     assert f'href="/operatore/fatture?cittadino={profile_data["user_id"]}">Fatture' in page

@@ -76,10 +76,10 @@ async def test_payments_of_a_citizen_are_asked_by_their_id(client, gateway, logi
 
 
 async def test_the_console_search_leads_to_a_citizens_payments(
-    client, gateway, login_as, make_page, profile_data
+    client, gateway, login_as, make_page, profile_data, account_summary
 ):
     await login_as("operator")
-    gateway.on("GET", "/api/identity/admin/users", make_page([profile_data]))
+    gateway.on("GET", "/api/identity/admin/users", make_page([account_summary]))
     page = (await client.get("/operatore", params={"q": "rossi"})).text
     assert f'href="/operatore/pagamenti?cittadino={profile_data["user_id"]}">Pagamenti' in page
 

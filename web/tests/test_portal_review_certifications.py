@@ -87,12 +87,11 @@ SECTOR_LIST = [
 
 
 def queued(number: int) -> dict:
-    return {
-        **PENDING,
-        "id": f"5b0e1f9a-4c1e-4d0b-9c59-0c0a2a7b{number:04d}",
-        "documents": None,
-        "audit": None,
-    }
+    """A request as the queue lists it: certification's AdminRequestSummary (the citizen in
+    short, no documents, audit nor address check)."""
+    summary = {k: v for k, v in PENDING.items() if k not in ("address_in_sector", "documents", "audit")}
+    citizen = {k: CITIZEN[k] for k in ("first_name", "last_name", "tax_code", "email")}
+    return {**summary, "id": f"5b0e1f9a-4c1e-4d0b-9c59-0c0a2a7b{number:04d}", "citizen": citizen}
 
 
 def field_error(page: str, name: str) -> str:

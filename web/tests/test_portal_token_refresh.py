@@ -34,7 +34,11 @@ async def test_a_401_refreshes_the_token_and_retries_once(client, gateway, login
 
     def me(request: httpx.Request) -> httpx.Response:
         if request.headers["authorization"] == "Bearer access-1":
-            return httpx.Response(401, json={"code": "unauthenticated", "detail": "Sessione non valida."})
+            return httpx.Response(
+                401,
+                json={"code": "unauthenticated", "detail": "Sessione non valida."},
+                headers={"content-type": "application/problem+json"},
+            )
         return httpx.Response(200, json=profile_data)
 
     gateway.on("GET", "/api/identity/me", me)

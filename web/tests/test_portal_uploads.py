@@ -19,7 +19,7 @@ from portal.settings import PortalSettings
 REQUESTS = "/api/certifications/requests"
 CREATED = {
     "id": "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-    "status": "submitted",
+    "status": "pending",
     "submitted_at": "2026-03-02T09:15:00Z",
 }
 # Bigger than Starlette's in-memory spool (1 MiB) and than many chunks; with what a careless

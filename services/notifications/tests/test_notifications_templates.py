@@ -21,7 +21,13 @@ from contracts.events import (
 )
 from kit.worker import Backoff
 from notifications.domain.delivery import RetryPolicy, is_expired, is_permanent
-from notifications.domain.emails import Composer, Email, masked_email, validity_minutes
+from notifications.domain.emails import (
+    DEVELOPMENT_SUPPORT_CONTACT,
+    Composer,
+    Email,
+    masked_email,
+    validity_minutes,
+)
 from notifications.domain.messages import CONFIDENTIAL, MessageKind
 from notifications.models import Message
 from notifications.repository import message_id_for
@@ -247,12 +253,48 @@ def test_operators_see_ordinary_bodies() -> None:
     assert MessageAdmin.of(_message(MessageKind.WELCOME, "Benvenuto")).body == "Benvenuto"
 
 
+REAL_CONTACT = "Ufficio Mobilità, tel. 0823 000000"
+# What production needs besides (credentials of its own for the database and the broker).
+PRODUCTION = {
+    "environment": "production",
+    "database_url": "postgresql+asyncpg://notifications:s3cret@db:5432/parking_notifications",
+    "amqp_url": "amqp://notifications:s3cret@broker:5672/",
+    "smtp_host": "smtp.comune.example",
+    "smtp_port": 587,
+}
+
+
 def test_smtp_credentials_must_be_encrypted_in_production() -> None:
-    with pytest.raises(ValidationError):
-        Settings(environment="production", smtp_username="u", smtp_password="p")
+    with pytest.raises(ValidationError, match="SMTP_STARTTLS"):
+        Settings(**PRODUCTION, support_contact=REAL_CONTACT, smtp_username="u", smtp_password="p")
     with pytest.raises(ValidationError):
         Settings(smtp_username="u")  # a password must come with it
-    Settings(environment="production", smtp_username="u", smtp_password="p", smtp_starttls=True)
+    Settings(
+        **PRODUCTION,
+        support_contact=REAL_CONTACT,
+        smtp_username="u",
+        smtp_password="p",
+        smtp_starttls=True,
+    )
+
+
+def test_production_refuses_the_development_support_contact() -> None:
+    with pytest.raises(ValidationError, match="In produzione imposta SUPPORT_CONTACT"):
+        Settings(**PRODUCTION)
+    with pytest.raises(ValidationError, match="In produzione imposta SUPPORT_CONTACT"):
+        Settings(**PRODUCTION, support_contact=DEVELOPMENT_SUPPORT_CONTACT)
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_an_empty_support_contact_is_refused(environment: str) -> None:
+    with pytest.raises(ValidationError, match="SUPPORT_CONTACT non può essere vuoto"):
+        Settings(**{**PRODUCTION, "environment": environment}, support_contact="  ")
+
+
+def test_the_support_contact_defaults_to_a_development_value_outside_production() -> None:
+    assert Settings(environment="development").support_contact == DEVELOPMENT_SUPPORT_CONTACT
+    assert "SUPPORT_CONTACT" in DEVELOPMENT_SUPPORT_CONTACT  # a developer sees what to set
+    assert Settings(**PRODUCTION, support_contact=REAL_CONTACT).support_contact == REAL_CONTACT
 
 
 def _email_changed(**overrides: object) -> EmailChanged:
@@ -281,7 +323,7 @@ def test_email_changed_goes_to_the_old_address_with_the_new_one_masked() -> None
         assert "nuovo.indirizzo" not in part
         assert "30/11/2026 15:05" in part
         assert "contatta subito il Comune" in part
-        assert "assistenza@parkingcaserta.it" in part
+        assert DEVELOPMENT_SUPPORT_CONTACT in " ".join(part.split())
         assert "https://parkingcaserta.it/password/dimenticata" in part
     assert "L'indirizzo email del tuo account è stato cambiato" in email.text
     assert 'href="https://parkingcaserta.it/password/dimenticata"' in email.html

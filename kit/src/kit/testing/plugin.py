@@ -9,8 +9,10 @@ again)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import shutil
+import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -187,6 +189,92 @@ async def sweep_broker(amqp_url: str, prefix: str) -> Swept:
         for name in present["exchange"]:
             await channel.exchange_delete(name)
     return Swept(prefix, source, present["queue"], present["exchange"])
+
+
+# The fast lane ---------------------------------------------------------------------------------
+# A test is marked ``io`` when it uses a fixture that reaches PostgreSQL, RabbitMQ, a server on
+# the network, a process that listens, or a browser (pytest's fixture closure: any fixture that
+# requests one of these is I/O too); ``make test-fast`` runs ``-m "not io" --io-guard``.
+IO_FIXTURES = frozenset(
+    {
+        "infra",  # PostgreSQL and RabbitMQ: pg_admin_url, amqp_url, make_database, service_env...
+        "browser",  # chromium (kit.testing.browser): context, page
+        # Fixtures of the project's conftests that start servers or processes of their own:
+        "stack",  # tests/e2e: the whole platform behind Traefik
+        "make_stack",
+        "start_gateway",  # tests/gateway: Traefik and the echo backends
+        "backends",  # tests/gateway, tests/deploy: echo servers on local ports
+        "kit_backend",
+        "compose_gateway",  # tests/deploy: Traefik with the Compose and Kubernetes configuration
+        "k8s_gateway",
+        "catcher",  # devtools' mail catcher (SMTP and HTTP on local ports)
+        "taken_port",  # tests/devtools: a local port held open
+        "cluster",  # tests/deploy: a PostgreSQL cluster of its own
+        "vendor_assets",  # npm ci when web/node_modules is stale
+    }
+)
+IO_GUARD_MESSAGE = (
+    "{nodeid} opened a network connection ({address!r}) without being marked io: make it use a "
+    "fixture in kit.testing.plugin.IO_FIXTURES (or add its own I/O fixture there)"
+)
+
+
+def is_io(item: pytest.Item) -> bool:
+    """Whether ``item`` touches a database, the broker, the network or a browser."""
+    return bool(IO_FIXTURES.intersection(getattr(item, "fixturenames", ()))) or (
+        item.get_closest_marker("io") is not None or item.get_closest_marker("browser") is not None
+    )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--io-guard",
+        action="store_true",
+        help="fail a test that is not marked io and still opens a network socket (the fast lane)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_io(item):
+            item.add_marker(pytest.mark.io)
+
+
+class UnmarkedIOError(AssertionError):
+    """A test outside the io marker reached the network."""
+
+
+@contextlib.contextmanager
+def network_refused(nodeid: str) -> Iterator[None]:
+    """Within it, connecting or binding an internet socket raises (Unix sockets, which the
+    event loop uses for itself, stay allowed)."""
+    originals = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "bind")}
+
+    def refusing(name: str) -> Any:
+        original = originals[name]
+
+        def guarded(self: socket.socket, address: Any, *args: Any) -> Any:
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                raise UnmarkedIOError(IO_GUARD_MESSAGE.format(nodeid=nodeid, address=address))
+            return original(self, address, *args)
+
+        return guarded
+
+    for name in originals:
+        setattr(socket.socket, name, refusing(name))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(socket.socket, name, original)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    if not item.config.getoption("--io-guard", default=False) or is_io(item):
+        return (yield)
+    with network_refused(item.nodeid):
+        return (yield)
 
 
 def pytest_configure(config: pytest.Config) -> None:
