@@ -149,6 +149,8 @@ def test_refuses_to_run_in_production() -> None:
         create_app(DevmailSettings(environment="production"))
 
 
+# Probes a local port: not in the fast lane.
+@pytest.mark.io
 def test_command_exits_with_an_error_in_production() -> None:
     smtp_port, http_port = free_ports(2)
     env = os.environ | {

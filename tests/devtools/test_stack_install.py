@@ -74,6 +74,8 @@ def fresh_machine_dependency(*, installable: bool, events: list[str]) -> Depende
     )
 
 
+# Probes a local port: not in the fast lane.
+@pytest.mark.io
 def test_a_fresh_machine_without_docker_installs_then_starts_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stack, "docker_answers", lambda: False)
     events: list[str] = []
@@ -83,6 +85,8 @@ def test_a_fresh_machine_without_docker_installs_then_starts_it(monkeypatch: pyt
     assert events == ["install", "start"]
 
 
+# Probes a local port: not in the fast lane.
+@pytest.mark.io
 def test_a_docker_engine_is_preferred_to_installing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stack, "docker_answers", lambda: True)
     events: list[str] = []
@@ -93,6 +97,8 @@ def test_a_docker_engine_is_preferred_to_installing(monkeypatch: pytest.MonkeyPa
     assert events == ["container"]
 
 
+# Probes a local port: not in the fast lane.
+@pytest.mark.io
 def test_where_nothing_can_be_installed_it_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stack, "docker_answers", lambda: False)
     events: list[str] = []

@@ -40,6 +40,8 @@ def test_a_dependency_that_answers_is_left_alone() -> None:
     assert started == []
 
 
+# Probes a local port: not in the fast lane.
+@pytest.mark.io
 def test_an_installed_dependency_is_started_and_awaited() -> None:
     started: list[str] = []
 
@@ -48,6 +50,8 @@ def test_an_installed_dependency_is_started_and_awaited() -> None:
     assert started == ["installed"]
 
 
+# Probes a local port: not in the fast lane.
+@pytest.mark.io
 def test_without_installation_a_docker_engine_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[str] = []
     monkeypatch.setattr(stack, "docker_answers", lambda: True)
@@ -57,6 +61,8 @@ def test_without_installation_a_docker_engine_runs_it(monkeypatch: pytest.Monkey
     assert started == ["container"]
 
 
+# Probes a local port: not in the fast lane.
+@pytest.mark.io
 def test_without_installation_nor_docker_it_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -66,6 +72,8 @@ def test_without_installation_nor_docker_it_says_what_to_install(
         ensure(dependency(ready=[False], installed=False, started=[]))
 
 
+# Probes a local port: not in the fast lane.
+@pytest.mark.io
 def test_a_dependency_that_never_comes_up_is_an_error() -> None:
     with pytest.raises(PrepareError, match="did not answer"):
         ensure(dependency(ready=[False] * 1000, installed=True, started=[]))
