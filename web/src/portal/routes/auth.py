@@ -81,11 +81,11 @@ async def login(request: Request, identity: Identity) -> Response:
     try:
         auth.update_profile(request, await identity.me())
     except (ApiProblem, ServiceUnavailable, auth.LoginRequired) as exc:
-        # Logged in all the same: the header shows the e-mail instead of the name.
+        # Logged in all the same (identity has just issued the tokens): the next page asks
+        # identity for the profile again.
         log.warning("portal.profile_unavailable_after_login", error=type(exc).__name__)
-    user = auth.current_user(request)
-    assert user is not None
-    return RedirectResponse(next_url or user.home, status_code=303)
+    home = "/operatore" if logged_in.result.role in auth.STAFF_ROLES else "/dashboard"
+    return RedirectResponse(next_url or home, status_code=303)
 
 
 @router.post("/logout")
