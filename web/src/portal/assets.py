@@ -6,19 +6,24 @@ exactly the reviewed ones.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import structlog
-
-from portal.templating import STATIC_DIR
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 log = structlog.get_logger("portal.assets")
 
 WEB_DIR = Path(__file__).resolve().parents[2]
+STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 
 # node_modules path -> path under static/vendor
@@ -27,11 +32,17 @@ FILES = {
     "bootstrap-italia/dist/css/bootstrap-italia.min.css.map": "css/bootstrap-italia.min.css.map",
     "bootstrap-italia/dist/js/bootstrap-italia.bundle.min.js": "js/bootstrap-italia.bundle.min.js",
     "bootstrap-italia/dist/svg/sprites.svg": "svg/sprites.svg",
+    "bootstrap-italia/dist/version.js": "js/version.js",
     "htmx.org/dist/htmx.min.js": "js/htmx.min.js",
 }
 # Bootstrap Italia's CSS names the fonts but ships no @font-face (its JS would inject one as
-# an inline style, which a strict CSP forbids): static/css/portal.css declares them instead.
-DIRECTORIES = {"bootstrap-italia/dist/fonts": "fonts"}
+# an inline style, which a strict CSP forbids): static/css/fonts.css declares them instead.
+# Its components as ES modules: static/js/bootstrap-italia.js imports the few the portal uses
+# (about 50 KB) instead of the 1 MB bundle of them all; their `../version.js` is in FILES.
+DIRECTORIES = {
+    "bootstrap-italia/dist/fonts": "fonts",
+    "bootstrap-italia/dist/plugins": "js/bootstrap-italia",
+}
 
 _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
 
@@ -41,10 +52,12 @@ class AssetsError(RuntimeError):
 
 
 def node_modules_stale(web_dir: Path = WEB_DIR) -> bool:
-    """True when node_modules does not hold exactly the versions of package-lock.json."""
+    """True when node_modules does not hold exactly the versions of package-lock.json. The
+    development tools (axe-core, Lighthouse: devDependencies) are not needed to serve the
+    portal: an image built with `npm ci --omit=dev` is not stale for lacking them."""
     lock = json.loads((web_dir / "package-lock.json").read_text())
     for path, meta in lock.get("packages", {}).items():
-        if not path or meta.get("optional"):
+        if not path or meta.get("optional") or meta.get("dev"):
             continue
         installed = web_dir / path / "package.json"
         if not installed.is_file():
@@ -95,3 +108,61 @@ def build_assets(force_install: bool = False, web_dir: Path = WEB_DIR) -> Path:
         raise AssetsError("stylesheets reference missing files: " + ", ".join(missing))
     log.info("portal.assets.ready", vendor=str(VENDOR_DIR))
     return VENDOR_DIR
+
+
+# --- serving: URLs that change with the content are cached for good --------------------------
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Other URLs may get new content: the browser revalidates (ETag, 304) on every use.
+REVALIDATE = "no-cache"
+_DIGEST_LENGTH = 12
+
+
+@functools.cache
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:_DIGEST_LENGTH]
+
+
+def content_digest(path: Path) -> str:
+    """Of the file as it is now: an edited file (development) gets a new digest, hence a new URL."""
+    stat = path.stat()
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+def static_url(relative: str, static_dir: Path = STATIC_DIR) -> str:
+    """``/static/<relative>?v=<digest of its content>``, for the pages to link: a new version is
+    a new URL, so CachedStaticFiles lets browsers keep each one for a year. The digest rides in
+    the query, not the name, so that plain StaticFiles serves the same URLs."""
+    path = static_dir / relative
+    # A missing file (assets not built yet: the app warns at start) keeps its plain URL.
+    if not path.is_file():
+        return f"/static/{relative}"
+    return f"/static/{relative}?v={content_digest(path)}"
+
+
+class StaticUrl:
+    """static_url(relative) computed when a page prints it, not at import: the vendor files
+    may be built after the templates are loaded (and change in development)."""
+
+    def __init__(self, relative: str) -> None:
+        self.relative = relative
+
+    def __str__(self) -> str:
+        return static_url(self.relative)
+
+
+class CachedStaticFiles(StaticFiles):
+    """StaticFiles with the cache policy of static_url: ``immutable`` for a year when the URL
+    carries the digest of the file served; ``no-cache`` otherwise (no digest, or the digest of
+    a previous version, asked by a page of the previous release during a deploy)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [""])[0]
+        cache = REVALIDATE
+        if asked and self.directory is not None and response.status_code in (200, 304):
+            full = Path(self.directory) / path
+            if full.is_file() and content_digest(full) == asked:
+                cache = IMMUTABLE
+        response.headers["Cache-Control"] = cache
+        return response

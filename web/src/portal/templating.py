@@ -8,15 +8,18 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import Request
 
+from portal.assets import STATIC_DIR as STATIC_DIR
+from portal.assets import StaticUrl, static_url
 from portal.auth import current_user
 from portal.csrf import csrf_token
 from portal.money import format_euro, format_rate
 from portal.statuses import status_tone, status_words
 
 PACKAGE_DIR = Path(__file__).parent
-STATIC_DIR = PACKAGE_DIR / "static"
 
 Level = Literal["success", "info", "warning", "danger"]
 _FLASH_KEY = "_messages"
@@ -43,13 +46,40 @@ def _session_context(request: Request) -> dict[str, Any]:
     so pages without a form set no cookie)."""
     if "session" not in request.scope:
         return {"session_user": None, "csrf_token": lambda: ""}
+    # Only the user identity confirmed for this request (portal.deps.load_session_user).
     return {"session_user": current_user(request), "csrf_token": lambda: csrf_token(request)}
 
 
 templates = Jinja2Templates(
     directory=PACKAGE_DIR / "templates", context_processors=[_pop_messages, _session_context]
 )
-templates.env.globals["sprites"] = "/static/vendor/svg/sprites.svg"
+templates.env.globals["static_url"] = static_url
+templates.env.globals["sprites"] = StaticUrl("vendor/svg/sprites.svg")
+
+
+class ComuneContacts(BaseSettings):
+    """The Comune's details in the footer and the help box (COMUNE_PEC, COMUNE_PHONE, ...).
+
+    No document of this project gives the real PEC, phone or tax identifiers: the defaults are
+    development placeholders, every one shown on the page with the words "dato di esempio"
+    until set (``example``). The tax code and VAT number are billing's example defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="COMUNE_", extra="ignore", env_ignore_empty=True)
+
+    address: str = "Piazza Vanvitelli, 1 – 81100 Caserta (CE)"
+    pec: str = Field(default="protocollo@pec.comune.caserta.example")
+    phone: str = Field(default="+39 0823 000000")
+    tax_code: str = Field(default="80002410610")
+    vat_number: str = Field(default="01272950616")
+    website: str = "https://www.comune.caserta.it/"
+    transparency_url: str = "https://www.comune.caserta.it/amministrazione-trasparente"
+
+    def example(self, name: str) -> bool:
+        """True while ``name`` still holds its placeholder default."""
+        return name in {"pec", "phone", "tax_code", "vat_number"} and name not in self.model_fields_set
+
+
+templates.env.globals["comune"] = ComuneContacts()
 templates.env.globals["status_words"] = status_words
 templates.env.globals["status_tone"] = status_tone
 
@@ -95,3 +125,60 @@ templates.env.filters["datetime_it"] = _datetime_it
 templates.env.filters["size_it"] = _size_it
 templates.env.filters["euro"] = format_euro
 templates.env.filters["rate_it"] = format_rate
+
+
+# --- the frame around every page (macros/frame.html) ------------------------------------------
+
+# The citizen's path, as the home page and the manual tell it.
+JOURNEY_STEPS = (
+    "Registrazione",
+    "Certificazione di residenza",
+    "Associazione targa",
+    "Abbonamento",
+    "Pagamento",
+)
+# Breadcrumb: the section a page belongs to, by the start of its path.
+_SECTIONS = (
+    ("/certificazioni/", ("Area personale", "/dashboard")),
+    ("/targhe/", ("Area personale", "/dashboard")),
+    ("/abbonamenti/", ("Area personale", "/dashboard")),
+    ("/operatore/", ("Console operatore", "/operatore")),
+    ("/password/", ("Accedi", "/login")),
+    ("/registrazione/", ("Registrazione", "/registrazione")),
+)
+
+
+def breadcrumb_parent_of(path: str, user: Any = None) -> tuple[str, str] | None:
+    """(label, href) between Home and the page at ``path``, or None when the page hangs from
+    Home. Staff see the operators' pages under their console."""
+    for prefix, parent in _SECTIONS:
+        if path.startswith(prefix):
+            if parent[1] == "/dashboard" and user is not None and getattr(user, "is_staff", False):
+                return ("Console operatore", "/operatore")
+            return parent
+    return None
+
+
+def journey_step_of(sections: Any, plates: Any, subscriptions: Any) -> int:
+    """The citizen's step (JOURNEY_STEPS, 1-based; 6: all done) from what the dashboard lists:
+    ``sections`` (certification, plate and subscription requests, each a page or None),
+    ``plates`` and ``subscriptions`` (pages or None)."""
+
+    def statuses(page: Any) -> set[str]:
+        return {item.status for item in page.items} if page else set()
+
+    certification, _plate_requests, subscription_requests = (section.requests for section in sections)
+    if subscriptions and subscriptions.items:
+        return 6
+    if "approved" in statuses(subscription_requests):
+        return 5
+    if plates and plates.items:
+        return 4
+    if "approved" in statuses(certification):
+        return 3
+    return 2
+
+
+templates.env.globals["journey_steps"] = JOURNEY_STEPS
+templates.env.globals["breadcrumb_parent_of"] = breadcrumb_parent_of
+templates.env.globals["journey_step_of"] = journey_step_of

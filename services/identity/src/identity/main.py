@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from identity.handlers import build_handlers
 from identity.jobs import build_jobs, build_workers
-from identity.routes import router
+from identity.routes import ratings, router
 from identity.runtime import Runtime
 from identity.security import Passwords
 from identity.settings import Settings
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             "Account dei cittadini e degli operatori: registrazione con OTP, accesso, "
             "recupero password, chiavi di firma (JWKS)."
         ),
-        routers=[router],
+        routers=[router, ratings.router],
         handlers=build_handlers(rt),
         jobs=build_jobs(rt),
         workers=build_workers(rt),

@@ -163,3 +163,17 @@ class SigningKey(Base, table=True):
     activates_at: datetime = Field(sa_type=DateTime(timezone=True))
     # Set when the key must stop counting at once (a leaked key, an unreadable one).
     revoked_at: datetime | None = _optional_timestamp()
+
+
+class ServiceRating(Base, table=True):
+    """A "Valuta questo servizio" answer: anyone may leave one, signed in or not, so it keeps
+    no account; ``page`` is the portal path it was given on."""
+
+    __tablename__ = "service_ratings"
+    __table_args__ = (CheckConstraint("stars BETWEEN 1 AND 5", name="ck_service_ratings_stars"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    stars: int
+    comment: str | None = Field(default=None, max_length=1000)
+    page: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)

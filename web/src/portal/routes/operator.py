@@ -7,8 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from portal.deps import Identity, StaffUser
+from portal.api import ApiProblem, ServiceUnavailable
+from portal.deps import AdminUser, Identity, StaffUser
 from portal.forms import FormState, submit
+from portal.review import Pagination
 from portal.templating import templates
 
 router = APIRouter()
@@ -54,3 +56,30 @@ async def console(request: Request, user: StaffUser, identity: Identity, q: str 
         "operator/console.html",
         {"query": query, "found": found, "error": error, "queues": QUEUES},
     )
+
+
+RATINGS_PAGE_SIZE = 20
+
+
+@router.get("/operatore/valutazioni", response_class=HTMLResponse)
+async def ratings(request: Request, user: AdminUser, identity: Identity, pagina: int = 1) -> Response:
+    """Admins: the "Valuta questo servizio" answers, newest first, a page at a time."""
+    pagination = Pagination.asked(pagina, {}, size=RATINGS_PAGE_SIZE)
+    try:
+        listing = await identity.ratings(pagination.size, pagination.offset)
+    except (ApiProblem, ServiceUnavailable):
+        listing = None
+    return templates.TemplateResponse(
+        request,
+        "operator/ratings.html",
+        {
+            "listing": listing,
+            "pagination": pagination.of(listing.total if listing else 0),
+            "average": _average(listing.items) if listing and listing.items else None,
+        },
+    )
+
+
+def _average(items: list) -> str:
+    """Of the page shown, with an Italian decimal comma: "4,3"."""
+    return f"{sum(item.stars for item in items) / len(items):.1f}".replace(".", ",")

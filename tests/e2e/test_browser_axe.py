@@ -1,0 +1,261 @@
+"""axe-core (WCAG 2.1 A and AA) on every page of the portal, in chromium, at a desktop width and
+at 390 pixels (a phone): the public pages, the citizen's with real data (a certification, a
+plate, a subscription paid, hence its invoice form and renewal), the operator's console and
+queues, the admin's catalogues and ratings. Pages are found by following the links each area
+shows, so a page added later is checked without listing it here.
+
+axe-core comes from web/node_modules (npm, pinned in web/package-lock.json) and is injected as
+a script: these browser contexts bypass the CSP, which forbids scripts the portal does not
+serve itself (the CSP is checked by the other browser tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from devtools.mailbox import Mailbox
+from devtools.teststack import Stack
+from tests.e2e.journeys import (
+    PASSWORD,
+    RESIDENT_PRICE,
+    RESIDENT_TYPE,
+    approve_plate,
+    approve_subscription,
+    certify_residence,
+    fill_details,
+    fill_first_step,
+    log_in,
+    new_person,
+    new_plate,
+    open_checkout,
+    otp_in,
+    pay_on_checkout,
+    registration_email,
+    request_plate,
+    request_subscription,
+)
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "telefono": {"width": 390, "height": 844}}
+# Links that are files, not pages (PDF, XML, CSV, images, the filled-in form), or that leave.
+NOT_PAGES = re.compile(
+    r"/(pdf|xml|ricevuta|ticket|modulo|anteprima|esporta[^/]*)(\?|$)|/documenti/|^/(static|api|dev)/"
+)
+MAX_PAGES_PER_AREA = 40
+
+
+@pytest.fixture
+def browser_context_options(browser_base_url: str) -> dict[str, Any]:
+    """As the shared ones, with the CSP bypassed so that axe-core can be injected."""
+    return {
+        "locale": "it-IT",
+        "timezone_id": "Europe/Rome",
+        "viewport": WIDTHS["desktop"],
+        "base_url": browser_base_url,
+        "bypass_csp": True,
+    }
+
+
+class Audit:
+    """The violations found, by page and width, and the pages already checked."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.checked: list[str] = []
+
+    async def check(self, page: Page, label: str | None = None) -> None:
+        label = label or urlsplit(page.url).path + (
+            f"?{urlsplit(page.url).query}" if urlsplit(page.url).query else ""
+        )
+        if not await page.evaluate("typeof window.axe !== 'undefined'"):
+            await page.add_script_tag(path=str(AXE))
+        for width, viewport in WIDTHS.items():
+            await page.set_viewport_size(viewport)
+            found = await page.evaluate(
+                """async (tags) => {
+                    const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+                    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ` +
+                        v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | "));
+                }""",
+                TAGS,
+            )
+            self.violations += [f"{label} [{width}] {violation}" for violation in found]
+        await page.set_viewport_size(WIDTHS["desktop"])
+        self.checked.append(label)
+
+    async def crawl(self, page: Page, start: list[str]) -> None:
+        """Every page reachable from ``start`` through the links in <main>, each once."""
+        queue, seen = list(start), set()
+        while queue and len(seen) < MAX_PAGES_PER_AREA:
+            path = queue.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            # Files (a PDF, a CSV) are not pages: ask first what the link gives.
+            head = await page.request.get(path)
+            if "text/html" not in head.headers.get("content-type", ""):
+                continue
+            await page.goto(path)
+            # A page that sends this user elsewhere (the login, once signed in): checked there.
+            landed = urlsplit(page.url).path
+            if landed != urlsplit(path).path and landed in seen:
+                continue
+            seen.add(landed)
+            await self.check(page, path)
+            for href in await page.locator("main a[href]").evaluate_all(
+                "as => as.map(a => a.getAttribute('href'))"
+            ):
+                target = href.split("#")[0]
+                if target.startswith("/") and not target.startswith("//") and not NOT_PAGES.search(target):
+                    if target not in seen:
+                        queue.append(target)
+
+    def report(self) -> str:
+        return f"{len(self.violations)} violations on {len(self.checked)} pages:\n" + "\n".join(
+            self.violations
+        )
+
+
+def create_admin(stack: Stack, email: str) -> None:
+    """What `make create-operator` does, with the admin role."""
+    env = {**os.environ, **stack.env, **stack.process_env["identity"]}
+    command = [sys.executable, "-m", "identity", "create-user", "--role", "admin", "--email", email]
+    command += ["--password", PASSWORD, "--first-name", "Amministratore", "--last-name", "Prova"]
+    result = subprocess.run(command, env=env, cwd=stack.work_dir, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_every_page_passes_axe_at_desktop_and_phone_widths(
+    page: Page,
+    operator: Page,
+    mailbox: Mailbox,
+    browser: Browser,
+    browser_context_options: dict[str, Any],
+    stack: Stack,
+) -> None:
+    assert AXE.is_file(), "axe-core missing: run `npm ci` in web/ (or `python -m portal assets`)"
+    audit = Audit()
+
+    # Public pages, and a form showing its errors.
+    await audit.crawl(
+        page,
+        [
+            "/",
+            "/login",
+            "/registrazione",
+            "/password/dimenticata",
+            "/password/reimposta?t=non-valido",
+            "/privacy",
+            "/note-legali",
+            "/media-policy",
+            "/accessibilita",
+            "/dichiarazione-accessibilita",
+            "/valuta-servizio?stelle=4&pagina=/",
+            "/pagina-che-non-esiste",
+        ],
+    )
+    # "Valuta questo servizio", from a page's stars to the admins' list (checked below).
+    comment = f"Chiaro e veloce {uuid.uuid4().hex[:6]}"
+    await page.goto("/privacy")
+    # A person clicks the fourth star (the radio button's label).
+    stars = page.get_by_role("complementary")
+    await stars.locator("label[for='stelle-4']").click()
+    await expect(stars.get_by_label("4 stelle su 5")).to_be_checked()
+    await page.get_by_role("button", name="Valuta", exact=True).click()
+    await page.get_by_label("Commento (facoltativo)").fill(comment)
+    await page.get_by_role("button", name="Invia la valutazione").click()
+    await expect(page).to_have_url(re.compile(r"/privacy$"))
+    await expect(page.get_by_text("Grazie per la tua valutazione")).to_be_visible()
+    await audit.check(page, "/privacy (valutazione inviata)")
+
+    await page.goto("/login")
+    await page.get_by_role("button", name="Accedi").click()
+    await expect(page.locator("[data-error-summary]")).to_be_visible()
+    await audit.check(page, "/login (errori)")
+
+    # The registration, checked at both steps.
+    person = new_person()
+    await page.goto("/registrazione")
+    await fill_first_step(page, person)
+    await page.get_by_role("button", name="Registrati").click()
+    await expect(page.get_by_role("heading", name="Completa la registrazione")).to_be_visible()
+    await audit.check(page, "/registrazione/{id}")
+    await fill_details(page, person, otp_in(await registration_email(mailbox, person)))
+    await page.get_by_role("button", name="Completa la registrazione").click()
+    await expect(page.get_by_text("Registrazione completata")).to_be_visible()
+    if "/dashboard" not in page.url:  # signed in by the registration, or asked to log in
+        await log_in(page, person.email)
+    await expect(page).to_have_url(re.compile(r"/dashboard"))
+
+    # Real data: a certification, a plate, a subscription requested, approved and paid.
+    await certify_residence(page, operator, mailbox, person)
+    plate = new_plate()
+    await request_plate(page, plate, "Fiat", "Panda", "Benzina")
+    await approve_plate(operator, plate, electric=False)
+    # A second plate left pending: the operator's queue then links its review page.
+    await request_plate(page, new_plate(), "Lancia", "Ypsilon", "Diesel")
+    request_row = await request_subscription(page, plate, "Fiat Panda", RESIDENT_TYPE)
+    await approve_subscription(operator, plate, RESIDENT_PRICE)
+    await page.goto("/dashboard")
+    await open_checkout(page, request_row, RESIDENT_PRICE)
+    await pay_on_checkout(page, RESIDENT_PRICE)
+    await audit.check(page, "/abbonamenti/{id}/esito")
+
+    # Every page of the citizen's area, from the dashboard (plate removal, invoice, renewal).
+    await audit.crawl(
+        page,
+        [
+            "/dashboard",
+            "/certificazioni/nuova",
+            "/targhe/nuova",
+            "/abbonamenti/nuova",
+            "/abbonamenti/auto-elettriche",
+            "/profilo",
+        ],
+    )
+
+    # The operator's console, queues, a request's review, payments, invoices, plate check.
+    await audit.crawl(
+        operator,
+        [
+            "/operatore",
+            "/operatore/certificazioni",
+            "/operatore/targhe",
+            "/operatore/abbonamenti",
+            "/operatore/verifica",
+        ],
+    )
+
+    # The admin's catalogues and the service ratings.
+    admin_email = f"admin.{uuid.uuid4().hex[:8]}@comune.caserta.it"
+    await asyncio.to_thread(create_admin, stack, admin_email)
+    context = await browser.new_context(**browser_context_options)
+    try:
+        admin = await context.new_page()
+        await log_in(admin, admin_email)
+        await expect(admin).to_have_url(re.compile(r"/operatore$"))
+        await audit.crawl(admin, ["/operatore/settori", "/operatore/tipologie", "/operatore/valutazioni"])
+        await admin.goto("/operatore/valutazioni")
+        await expect(admin.get_by_role("row").filter(has_text=comment)).to_contain_text("4 su 5")
+    finally:
+        await context.close()
+
+    print(f"\naxe-core: {len(audit.checked)} pages, each at {', '.join(WIDTHS)}")
+    print(json.dumps(audit.checked, ensure_ascii=False))
+    for area in ("/dashboard", "/operatore", "/operatore/valutazioni", "/dichiarazione-accessibilita"):
+        assert area in audit.checked
+    assert audit.violations == [], audit.report()
