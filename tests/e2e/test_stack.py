@@ -30,7 +30,7 @@ async def test_home_page_is_the_portal_in_italian(gateway: httpx.AsyncClient) ->
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert '<html lang="it"' in response.text
-    assert "Login" in response.text
+    assert "<span>Accedi</span>" in response.text
 
 
 async def test_portal_static_files_are_served_through_the_gateway(

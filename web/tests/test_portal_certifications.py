@@ -91,7 +91,7 @@ async def test_the_form_offers_the_active_sectors_and_preselects_the_one_of_the_
         r'data-base-href="/certificazioni/modulo">Scarica il modulo qui</a>',
         page,
     )
-    assert '<script src="/static/js/certificazione.js"></script>' in page
+    assert re.search(r'<script defer src="/static/js/certificazione\.js\?v=[0-9a-f]{12}"></script>', page)
     for name, label in (
         ("identity_document", "Documento d&#39;identità"),
         ("self_certification", "Autocertificazione di residenza"),

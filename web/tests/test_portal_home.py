@@ -65,8 +65,8 @@ async def test_home_is_an_italian_html_page(client: httpx.AsyncClient):
 
 async def test_home_login_button_links_to_login_inside_the_header(client: httpx.AsyncClient):
     page = parse((await client.get("/")).text)
-    login = [link for link in page.links if link[1] == "Login"]
-    assert login, "no Login link"
+    login = [link for link in page.links if link[1] == "Accedi"]
+    assert login, "no Accedi link"
     href, _, ancestors = login[0]
     assert href == "/login"
     assert "header" in ancestors and "main" not in ancestors
@@ -123,7 +123,7 @@ async def test_header_shows_the_user_name_and_logout_when_logged_in(portal_app, 
         r'<input type="hidden" name="csrf_token" value="[^"]{32,}">\s*<button[^>]*>Esci</button>',
         response.text,
     )
-    assert not [link for link in page.links if link[1] == "Login"]
+    assert not [link for link in page.links if link[1] == "Accedi"]
 
 
 async def test_flashed_message_is_shown_once_on_the_next_page(portal_app, client):

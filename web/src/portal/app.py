@@ -8,14 +8,15 @@ from contextlib import asynccontextmanager
 import httpx
 import structlog
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from kit.correlation import CorrelationMiddleware
 from kit.logging import configure_logging
 from portal.api import BrowserAddressMiddleware, create_api_client
+from portal.assets import CachedStaticFiles
 from portal.auth import RefreshCoordinator
 from portal.clients.identity import refresh_tokens
 from portal.csrf import verify_csrf
+from portal.deps import load_session_user
 from portal.errors import register_error_pages
 from portal.routes import (
     auth,
@@ -41,7 +42,6 @@ from portal.routes import (
     subscriptions,
     verification,
 )
-from portal.deps import load_session_user
 from portal.security import SecurityHeadersMiddleware
 from portal.sessions import EncryptedSessionMiddleware
 from portal.settings import PortalSettings
@@ -82,7 +82,8 @@ def create_app(
 
     if not (STATIC_DIR / "vendor").is_dir():
         log.warning("portal.assets_missing", hint="run `uv run python -m portal assets`")
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Content-addressed URLs (static_url) are cached for a year; anything else is revalidated.
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
     for module in (
         home,
