@@ -185,7 +185,9 @@ async def test_logout_revokes_the_refresh_token_and_forgets_the_session(client, 
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert gateway.body("POST", "/api/identity/auth/logout") == {"refresh_token": "refresh-1"}
     home = await client.get("/")
-    assert "Sei uscito dall'area personale." in html.unescape(home.text) and "<span>Accedi</span>" in home.text
+    assert (
+        "Sei uscito dall'area personale." in html.unescape(home.text) and "<span>Accedi</span>" in home.text
+    )
     assert (await client.get("/dashboard")).status_code == 303
 
 
