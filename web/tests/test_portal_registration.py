@@ -373,9 +373,7 @@ async def test_too_many_wrong_otps_end_the_registration(client, gateway, csrf, s
 
 async def test_resend_with_htmx_answers_only_the_status_line(client, gateway, csrf, started):
     await client.get(f"/registrazione/{REG_ID}?t={TOKEN}")
-    gateway.on(
-        "POST", f"/api/identity/registrations/{REG_ID}/otp", httpx.Response(202, json=RESENT)
-    )
+    gateway.on("POST", f"/api/identity/registrations/{REG_ID}/otp", httpx.Response(202, json=RESENT))
     response = await client.post(
         f"/registrazione/{REG_ID}/codice",
         headers={"HX-Request": "true"},
@@ -415,9 +413,7 @@ async def test_resend_without_javascript_comes_back_to_the_page_with_a_message(
     client, gateway, csrf, started
 ):
     await client.get(f"/registrazione/{REG_ID}?t={TOKEN}")
-    gateway.on(
-        "POST", f"/api/identity/registrations/{REG_ID}/otp", httpx.Response(202, json=RESENT)
-    )
+    gateway.on("POST", f"/api/identity/registrations/{REG_ID}/otp", httpx.Response(202, json=RESENT))
     response = await client.post(
         f"/registrazione/{REG_ID}/codice", data={"csrf_token": await csrf(f"/registrazione/{REG_ID}")}
     )
