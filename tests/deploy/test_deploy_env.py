@@ -98,7 +98,7 @@ def secret_keys(docs: list[dict[str, Any]], name: str) -> set[str]:
 
 def kubernetes_environments(docs: list[dict[str, Any]]) -> dict[str, set[str]]:
     """Process -> variables, for each container of the platform's Deployments and Jobs (a Job
-    is keyed by the process it migrates) and the gateway's Secret."""
+    is keyed by the process it migrates). The gateway is Traefik itself: no settings class."""
     maps = {d["metadata"]["name"]: set(d.get("data", {})) for d in docs if d["kind"] == "ConfigMap"}
     environments: dict[str, set[str]] = {}
     for doc in docs:
@@ -116,14 +116,13 @@ def kubernetes_environments(docs: list[dict[str, Any]]) -> dict[str, set[str]]:
                     variables |= secret_keys(docs, source["secretRef"]["name"])
             key = process if doc["kind"] == "Deployment" else f"{process} (migration)"
             environments[key] = variables
-    environments["gateway"] = secret_keys(docs, "gateway-env")
     return environments
 
 
 @pytest.mark.parametrize("overlay", ["production", "development"])
 def test_kubernetes_sets_every_variable_a_process_needs_and_nothing_else(overlay: str) -> None:
     environments = kubernetes_environments(render(overlay))
-    assert set(environments) == set(PROCESSES) | {f"{s} (migration)" for s in SERVICES}
+    assert set(environments) == {*SERVICES, "portal"} | {f"{s} (migration)" for s in SERVICES}
     found = [p for key, variables in environments.items() for p in problems(key.split()[0], variables)]
     assert not found, "\n".join(found)
 
@@ -228,7 +227,7 @@ def production_values(docs: list[dict[str, Any]], variables: set[str], process: 
     return {k: v for k, v in values.items() if k in variables}
 
 
-@pytest.mark.parametrize("process", [*SERVICES, "portal", "gateway"])
+@pytest.mark.parametrize("process", [*SERVICES, "portal"])
 def test_production_manifests_give_settings_production_accepts(
     process: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -242,9 +241,5 @@ def test_production_manifests_give_settings_production_accepts(
         monkeypatch.delenv(name, raising=False)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    if process == "gateway":
-        # Traefik's own configuration gives the gateway its environment and public host.
-        monkeypatch.setenv("GATEWAY_ENVIRONMENT", "production")
-        monkeypatch.setenv("GATEWAY_PUBLIC_HOST", "sosta.comune-caserta.example")
     settings = cls()  # raises on any development value left
     assert settings.environment == "production"

@@ -26,6 +26,8 @@ import httpx
 import pytest
 import yaml
 
+from kit.client_address import signed_headers, verified_address
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 
@@ -38,8 +40,12 @@ SERVICES = {
     "notifications": "/api/notifications",
 }
 UPLOADS = {"certification", "vehicles"}
-BACKENDS = [*SERVICES, "portal", "devmail"]
+BACKENDS = [*SERVICES, "portal"]
 MiB = 1024 * 1024
+# What the portal and identity share; identity's check (GET /api/identity/client-address)
+# answers with kit.client_address, as the echo of identity below does.
+CLIENT_ADDRESS_SECRET = b"test-client-address-secret-0123456789"
+CLIENT_ADDRESS_CHECK = "/api/identity/client-address"
 
 
 def traefik_binary() -> str:
@@ -59,6 +65,9 @@ class _Echo(BaseHTTPRequestHandler):
     backend = "?"
 
     def _answer(self) -> None:
+        if self.backend == "identity" and self.path.split("?")[0] == CLIENT_ADDRESS_CHECK:
+            self._check_client_address()
+            return
         length = int(self.headers.get("content-length") or 0)
         received = 0
         while received < length:
@@ -76,6 +85,19 @@ class _Echo(BaseHTTPRequestHandler):
         ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _check_client_address(self) -> None:
+        """identity's answer to the gateway's forwardAuth (identity.routes.client_address)."""
+        if verified_address(self.headers, CLIENT_ADDRESS_SECRET) is not None:
+            self.send_response(204)
+            self.end_headers()
+            return
+        payload = json.dumps({"status": 403, "code": "client_address_not_attested"}).encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "application/problem+json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -205,6 +227,42 @@ def assert_auth_rate_limited_per_real_client(client: httpx.Client, host: str | N
     assert set(other) == {200}
 
 
+def with_identity_check_at(dynamic: dict[str, Any], identity_url: str) -> None:
+    """Point the forwardAuth to identity's check at the test's identity."""
+    checks = [m["forwardAuth"] for m in dynamic["http"]["middlewares"].values() if "forwardAuth" in m]
+    assert checks, "no forwardAuth middleware"
+    for check in checks:
+        assert httpx.URL(check["address"]).path == CLIENT_ADDRESS_CHECK
+        check["address"] = f"{identity_url}{CLIENT_ADDRESS_CHECK}"
+
+
+def assert_signed_auth_rate_limited_per_citizen(client: httpx.Client, host: str | None) -> None:
+    """The portal's calls for citizens: the signature checked by identity first, then one
+    budget per citizen, never one per portal (all of them come from the same address here)."""
+    headers = {"Host": host} if host else {}
+
+    def login(address: str, secret: bytes = CLIENT_ADDRESS_SECRET) -> httpx.Response:
+        return client.post("/api/identity/auth/login", headers={**headers, **signed_headers(address, secret)})
+
+    reached = login("198.51.100.1")
+    assert reached.status_code == 200
+    assert reached.json()["backend"] == "identity"
+    assert reached.json()["headers"]["x-client-address"] == "198.51.100.1"
+    # A forged signature: identity's 403, and the login never reaches identity.
+    forged = login("198.51.100.1", b"not-the-portal-secret-0123456789")
+    assert forged.status_code == 403
+    assert forged.headers["content-type"] == "application/problem+json"
+    assert forged.json()["code"] == "client_address_not_attested"
+    # One citizen spends their budget (concurrently, before it refills)...
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = [a.status_code for a in pool.map(lambda _: login("198.51.100.2"), range(120))]
+    assert 429 in statuses and set(statuses) <= {200, 429}
+    # ...the next citizen behind the same portal still has all of theirs.
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        others = [a.status_code for a in pool.map(lambda i: login(f"198.51.100.{10 + i}"), range(40))]
+    assert set(others) == {200}
+
+
 # --------------------------------------------------------------------------- compose
 
 
@@ -214,6 +272,7 @@ def compose_gateway(tmp_path_factory: pytest.TempPathFactory, backends: dict[str
     dynamic = yaml.safe_load((DEPLOY / "traefik" / "dynamic.yml").read_text())
     for name, service in dynamic["http"]["services"].items():
         service["loadBalancer"]["servers"] = [{"url": backends[name]}]
+    with_identity_check_at(dynamic, backends["identity"])
     routers = list(dynamic["http"]["routers"])
     yield from start_traefik(tmp_path_factory.mktemp("compose-gateway"), static, dynamic, routers)
 
@@ -246,12 +305,14 @@ def test_compose_gateway_sends_everything_else_to_the_portal(compose_gateway: Ga
             assert "script-src 'self'" in answer.headers["content-security-policy"]
 
 
-def test_compose_gateway_serves_the_mail_catcher_under_dev_mail(compose_gateway: Gateway) -> None:
+def test_compose_gateway_never_routes_the_mail_catcher(compose_gateway: Gateway) -> None:
+    # Every OTP and reset link is in the mail catcher: Compose publishes it on 127.0.0.1 only,
+    # and /dev/mail is just another portal path (its 404 page).
     with compose_gateway.client() as client:
-        answer = client.get("/dev/mail/messages/1")
-    assert answer.json()["backend"] == "devmail"
-    assert answer.json()["path"] == "/messages/1"
-    assert answer.json()["headers"]["x-forwarded-prefix"] == "/dev/mail"
+        for path in ("/dev/mail", "/dev/mail/messages/1"):
+            answer = client.get(path)
+            assert answer.json()["backend"] == "portal", path
+            assert answer.json()["path"] == path
 
 
 def test_compose_gateway_refuses_metrics(compose_gateway: Gateway) -> None:
@@ -282,6 +343,11 @@ def test_compose_gateway_rate_limits_credentials_per_real_client(compose_gateway
         assert_auth_rate_limited_per_real_client(client, host=None)
 
 
+def test_compose_gateway_limits_signed_credentials_per_citizen(compose_gateway: Gateway) -> None:
+    with compose_gateway.client() as client:
+        assert_signed_auth_rate_limited_per_citizen(client, host=None)
+
+
 # --------------------------------------------------------------------------- kubernetes
 
 
@@ -306,8 +372,12 @@ def kubernetes_gateway_as_file_provider(
         name: {"loadBalancer": {"servers": [{"url": backends[name]}]}}
         for name in (d["metadata"]["name"] for d in docs if d["kind"] == "Service")
     }
-    host = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["PUBLIC_BASE_URL"]
+    (common,) = [
+        d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("parking-common")
+    ]
+    host = common["data"]["PUBLIC_BASE_URL"]
     dynamic = {"http": {"routers": routers, "middlewares": middlewares, "services": services}}
+    with_identity_check_at(dynamic, backends["identity"])
     return dynamic, list(routers), httpx.URL(host).host
 
 
@@ -356,3 +426,9 @@ def test_k8s_gateway_rate_limits_credentials_per_real_client(
     gateway, host = k8s_gateway
     with gateway.client() as client:
         assert_auth_rate_limited_per_real_client(client, host=host)
+
+
+def test_k8s_gateway_limits_signed_credentials_per_citizen(k8s_gateway: tuple[Gateway, str]) -> None:
+    gateway, host = k8s_gateway
+    with gateway.client() as client:
+        assert_signed_auth_rate_limited_per_citizen(client, host=host)

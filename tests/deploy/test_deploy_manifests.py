@@ -138,8 +138,8 @@ def test_production_overlay_renders_every_kind(production: list[dict[str, Any]])
     assert kinds["PodDisruptionBudget"] == 7
     assert kinds["IngressRoute"] == 1
     assert kinds["Middleware"] >= 5
-    # One Secret per process (and the gateway), per database role and broker user, backups.
-    assert kinds["ExternalSecret"] == 8 + 6 + 6 + 1
+    # One Secret per process, per database role and broker user, backups.
+    assert kinds["ExternalSecret"] == 7 + 6 + 6 + 1
     assert kinds["ConfigMap"] == 3
     assert kinds["Namespace"] == 1
     assert kinds["NetworkPolicy"] >= 9
@@ -298,7 +298,6 @@ def test_no_secret_value_is_committed_and_every_secret_has_a_source(
         for d in production
         if d["kind"] == "ExternalSecret" and d["spec"]["target"]["name"].endswith("-env")
     }
-    produced.discard("gateway-env")  # read by the gateway's checker, outside these manifests
     referenced = {
         source["secretRef"]["name"]
         for d in production
@@ -328,10 +327,13 @@ def test_gateway_routes_everything_else_to_the_portal(ingress_route: dict[str, A
 def test_gateway_rate_limits_credentials_and_registrations(
     ingress_route: dict[str, Any], production: list[dict[str, Any]]
 ) -> None:
-    route = route_for(ingress_route, "/api/identity/registrations")
+    (route,) = [
+        r
+        for r in ingress_route["spec"]["routes"]
+        if "/api/identity/registrations" in r["match"] and "X-Client-Address" not in r["match"]
+    ]
     assert "PathPrefix(`/api/identity/auth/`)" in route["match"]
     assert "PathPrefix(`/api/identity/password/`)" in route["match"]
-    assert route_for(ingress_route, "/api/identity/password/") is route
     assert route["services"] == [{"name": "identity", "port": 8101}]
     assert "auth-rate-limit" in middleware_names(route)
     assert "body-limit" in middleware_names(route)
@@ -340,6 +342,22 @@ def test_gateway_rate_limits_credentials_and_registrations(
     limit = of_kind(production, "Middleware")["auth-rate-limit"]["spec"]["rateLimit"]
     assert limit["average"] > 0 and limit["burst"] > 0
     assert limit["sourceCriterion"] == {"requestHeaderName": "X-Real-Ip"}
+    # Signed in by the portal: the same paths, the signature checked by identity, then a
+    # budget per citizen (X-Client-Address) rather than per portal pod.
+    signed = route_for(ingress_route, "HeaderRegexp(`X-Client-Address-Signature`, `.+`)")
+    assert signed["match"].startswith(route["match"] + " && ")
+    assert signed["priority"] > route["priority"]
+    assert signed["services"] == route["services"]
+    names = middleware_names(signed)
+    assert names.index("client-address-attested") < names.index("auth-rate-limit-per-citizen")
+    middlewares = of_kind(production, "Middleware")
+    check = middlewares["client-address-attested"]["spec"]["forwardAuth"]
+    assert check["address"] == (
+        "http://identity.parking-caserta.svc.cluster.local:8101/api/identity/client-address"
+    )
+    assert set(check["authRequestHeaders"]) == {"X-Client-Address", "X-Client-Address-Signature", "Accept"}
+    per_citizen = middlewares["auth-rate-limit-per-citizen"]["spec"]["rateLimit"]
+    assert per_citizen["sourceCriterion"] == {"requestHeaderName": "X-Client-Address"}
 
 
 def test_gateway_never_serves_metrics(ingress_route: dict[str, Any]) -> None:

@@ -113,19 +113,28 @@ def test_production_urls_and_engines_read_one_password_per_service(
     )
 
 
-def test_client_address_secret_is_one_value_for_portal_identity_and_gateway(
+def test_client_address_secret_is_one_value_for_portal_and_identity_only(
     production: list[dict[str, Any]], development: list[dict[str, Any]]
 ) -> None:
+    # The portal signs, identity verifies (for itself and for the gateway's forwardAuth).
     sources = {
         source_of(external_secret(production, n), "CLIENT_ADDRESS_SECRET")
-        for n in ("identity-env", "portal-env", "gateway-env")
+        for n in ("identity-env", "portal-env")
     }
     assert sources == {("parking-caserta/shared", "CLIENT_ADDRESS_SECRET")}
-    values = {
-        secret_data(development, n)["CLIENT_ADDRESS_SECRET"]
-        for n in ("identity-env", "portal-env", "gateway-env")
-    }
+    values = {secret_data(development, n)["CLIENT_ADDRESS_SECRET"] for n in ("identity-env", "portal-env")}
     assert len(values) == 1
+    holders = {
+        d["metadata"]["name"]
+        for d in development
+        if d["kind"] == "Secret" and "CLIENT_ADDRESS_SECRET" in {*d.get("data", {}), *d.get("stringData", {})}
+    } | {
+        d["metadata"]["name"]
+        for d in production
+        if d["kind"] == "ExternalSecret"
+        and "CLIENT_ADDRESS_SECRET" in d["spec"]["target"]["template"]["data"]
+    }
+    assert holders == {"identity-env", "portal-env"}
 
 
 def test_connections_at_every_autoscaler_maximum_fit_the_database(production: list[dict[str, Any]]) -> None:
@@ -188,3 +197,29 @@ def test_development_has_one_instance_and_no_backups(development: list[dict[str,
         if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "parking-notifications"
     ]
     assert config["data"]["SMTP_HOST"] == "mailpit"
+
+
+@pytest.mark.parametrize(
+    ("overlay", "environment"), [("production", "production"), ("development", "development")]
+)
+def test_each_overlay_sets_its_environment_itself(overlay: str, environment: str) -> None:
+    # Not inherited from the base: an overlay that forgot it would run with whatever the base
+    # (or, without the ConfigMap, the image) says.
+    kustomization = yaml.safe_load((OVERLAYS / overlay / "kustomization.yaml").read_text())
+    (common,) = [g for g in kustomization["configMapGenerator"] if g["name"] == "parking-common"]
+    assert f"ENVIRONMENT={environment}" in common["literals"]
+    (rendered,) = [
+        d
+        for d in render(overlay)
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("parking-common")
+    ]
+    assert rendered["data"]["ENVIRONMENT"] == environment
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_uses_a_broker_user_of_its_own(
+    development: list[dict[str, Any]], production: list[dict[str, Any]], service: str
+) -> None:
+    template = external_secret(production, f"{service}-env")["target"]["template"]["data"]["AMQP_URL"]
+    for url in (template, secret_data(development, f"{service}-env")["AMQP_URL"]):
+        assert urlsplit(url).username == service, url

@@ -137,3 +137,28 @@ def test_python_m_service_serve_exits_with_the_refusal(service: str, tmp_path: P
     assert last_line.startswith(f"python -m {service}: configuration refused: ENVIRONMENT=production")
     assert "AMQP_URL uses RabbitMQ's public guest account" in last_line
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "refusal"),
+    [
+        ("CLIENT_ADDRESS_SECRET", "ENVIRONMENT=production refuses development values: CLIENT_ADDRESS_SECRET"),
+        ("SESSION_SECRET", "SESSION_SECRET must be a random value"),
+    ],
+)
+def test_python_m_portal_serve_exits_with_the_refusal(variable: str, refusal: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in production_env("portal").items() if k != variable}
+    env["PATH"] = os.environ["PATH"]
+    result = subprocess.run(
+        [sys.executable, "-m", "portal", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("python -m portal: configuration refused: ")
+    assert refusal in line

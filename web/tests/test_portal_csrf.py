@@ -1,4 +1,5 @@
 import re
+import secrets
 import uuid
 
 import httpx
@@ -103,7 +104,12 @@ async def test_session_cookie_is_secure_in_production(gateway):
     from portal.app import create_app
     from portal.settings import PortalSettings
 
-    settings = PortalSettings(environment="production", session_secret="k" * 48, log_json=False)
+    settings = PortalSettings(
+        environment="production",
+        session_secret=secrets.token_urlsafe(48),
+        client_address_secret=secrets.token_urlsafe(48),
+        log_json=False,
+    )
     app = create_app(settings, api_transport=httpx.MockTransport(gateway))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)

@@ -1,3 +1,5 @@
+import secrets
+
 import httpx
 import pytest
 
@@ -37,7 +39,11 @@ def test_production_refuses_the_development_session_secret():
 
 
 def test_production_accepts_a_long_random_session_secret():
-    settings = PortalSettings(environment="production", session_secret="k" * 48)
+    settings = PortalSettings(
+        environment="production",
+        session_secret=secrets.token_urlsafe(48),
+        client_address_secret=secrets.token_urlsafe(48),
+    )
     assert settings.port == 8010
     assert settings.api_base_url == "http://127.0.0.1:8000"
 

@@ -4,14 +4,22 @@ sandbox is not served in production."""
 
 from __future__ import annotations
 
+import re
+import secrets
+import shutil
+import subprocess
 import uuid
+from collections.abc import Iterator
 from datetime import date, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from billing.main import create_app
 from billing.settings import Settings
+from kit.settings import DevelopmentValuesError
 
 
 async def test_a_citizen_never_reaches_another_citizens_order(billing) -> None:  # noqa: ANN001
@@ -111,6 +119,47 @@ async def test_a_checkout_of_an_unknown_request_is_not_found(billing) -> None:  
     assert missing.status_code == 404
 
 
+def _with_password(database_url: str) -> str:
+    """The test database's URL with credentials, as production requires (the local server
+    trusts any password)."""
+    return make_url(database_url).set(password="anything").render_as_string(hide_password=False)
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def broker_user(service_env: dict[str, str]) -> Iterator[str | None]:
+    """The AMQP URL of a broker user of this test's own, allowed only on this run's events
+    exchange and billing's queues (as deploy/compose.yaml allows billing): production refuses
+    RabbitMQ's guest. None where no user can be created (no local rabbitmqctl we may run)."""
+    parts = urlsplit(service_env["amqp_url"])
+    if shutil.which("rabbitmqctl") is None or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        yield None
+        return
+    user, password = f"test-billing-{uuid.uuid4().hex[:10]}", secrets.token_urlsafe(24)
+    exchange = re.escape(service_env["events_exchange"])
+    queues = re.escape(service_env["queue_prefix"]) + r".*billing\.events(\..+)?"
+    try:
+        _rabbitmqctl("add_user", user, password)
+    except (OSError, subprocess.SubprocessError):  # not ours to run (no Erlang cookie)
+        yield None
+        return
+    try:
+        vhost = parts.path[1:] or "/"
+        _rabbitmqctl(
+            "set_permissions", "-p", vhost, user,
+            f"^({exchange}(\\.dlx)?|{queues})$",
+            f"^({exchange}(\\.dlx)?|amq\\.default|{queues})$",
+            f"^({exchange}(\\.dlx)?|{queues})$",
+        )  # fmt: skip
+        netloc = f"{user}:{password}@{parts.hostname}:{parts.port or 5672}"
+        yield urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
+    finally:
+        _rabbitmqctl("delete_user", user)
+
+
 async def _sandbox_page(database_url: str, **overrides: object) -> httpx.Response:
     app = create_app(Settings(database_url=database_url, **overrides))
     try:
@@ -123,17 +172,20 @@ async def _sandbox_page(database_url: str, **overrides: object) -> httpx.Respons
         await app.state.runtime.db.dispose()
 
 
-async def test_the_sandbox_is_not_served_in_production_unless_enabled(billing_url) -> None:  # noqa: ANN001
-    production = {"environment": "production", "provider_notification_secret": "s" * 40}
+async def test_the_sandbox_is_not_served_in_production_nor_can_be_enabled(billing_url) -> None:  # noqa: ANN001
+    production = {
+        "environment": "production",
+        "provider_notification_secret": secrets.token_urlsafe(40),
+        "amqp_url": f"amqp://billing:{secrets.token_urlsafe(16)}@127.0.0.1:5672/",  # never connected
+    }
 
-    hidden = await _sandbox_page(billing_url, **production)
-    enabled = await _sandbox_page(billing_url, **production, sandbox_enabled=True)
+    hidden = await _sandbox_page(_with_password(billing_url), **production)
 
     assert hidden.status_code == 404
     assert hidden.headers["content-type"] == "application/problem+json"
-    # Enabled, the page route answers (here: its own page for a session that does not exist).
-    assert enabled.status_code == 404
-    assert "Sessione non trovata" in enabled.text
+    # The sandbox takes no money: production refuses to start with it, naming the setting.
+    with pytest.raises(DevelopmentValuesError, match="SANDBOX_ENABLED=True is for development only"):
+        Settings(database_url=_with_password(billing_url), **production, sandbox_enabled=True)
 
 
 def test_production_refuses_the_development_notification_secret() -> None:
@@ -141,9 +193,22 @@ def test_production_refuses_the_development_notification_secret() -> None:
         Settings(environment="production")
 
 
-async def test_without_a_payment_provider_a_checkout_is_a_503_to_retry(make_billing) -> None:  # noqa: ANN001
+async def test_without_a_payment_provider_a_checkout_is_a_503_to_retry(
+    broker_user: str | None,  # first: removed after the app that connects as it has stopped
+    make_billing,  # noqa: ANN001
+    make_database,  # noqa: ANN001
+) -> None:
     # Production without the sandbox, and no real provider adapter configured.
-    billing = await make_billing(environment="production", provider_notification_secret="s" * 40)
+    production = {
+        "environment": "production",
+        "provider_notification_secret": secrets.token_urlsafe(40),
+        "database_url": _with_password(await make_database("billing_prod", migrate="billing")),
+    }
+    if broker_user is None:
+        with pytest.raises(DevelopmentValuesError, match="AMQP_URL uses RabbitMQ's public guest"):
+            await make_billing(**production)
+        pytest.skip("no broker user of its own could be created (rabbitmqctl): production refuses guest")
+    billing = await make_billing(**production, amqp_url=broker_user)
     user_id, request_id = await billing.open_order()
 
     refused = await billing.checkout(user_id, request_id)

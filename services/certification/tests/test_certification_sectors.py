@@ -4,7 +4,10 @@ example file once."""
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
+
+from sqlalchemy.engine import make_url
 
 from certification.__main__ import seed_sectors
 from certification.main import build_runtime
@@ -185,5 +188,13 @@ async def test_the_seed_loads_the_sectors_once_and_never_overwrites_an_admins_ch
 
 async def test_the_seed_refuses_example_data_in_production(make_database, service_env, capsys) -> None:  # noqa: ANN001
     url = await make_database("certification_seed_prod", migrate="certification")
-    await seed_sectors(Settings(database_url=url, **{**service_env, "environment": "production"}))
+    # As production sets them: credentials in both URLs (any password connects under the
+    # local server's trust), a broker user of its own (never connected to here).
+    production = {
+        **service_env,
+        "environment": "production",
+        "database_url": make_url(url).set(password="anything").render_as_string(hide_password=False),
+        "amqp_url": f"amqp://certification:{secrets.token_urlsafe(16)}@127.0.0.1:5672/",
+    }
+    await seed_sectors(Settings(**production))
     assert "non caricati in produzione" in capsys.readouterr().out

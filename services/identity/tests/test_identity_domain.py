@@ -291,12 +291,21 @@ def test_a_new_key_is_published_before_it_signs_and_the_old_one_after() -> None:
 
 
 def test_production_refuses_the_development_secret() -> None:
+    import secrets
+
     from pydantic import ValidationError
 
     from identity.settings import Settings
 
+    # Everything else as production sets it (kit.settings refuses any development value).
+    production = {
+        "environment": "production",
+        "database_url": "postgresql+asyncpg://identity:anything@127.0.0.1:5432/parking_identity",
+        "amqp_url": f"amqp://identity:{secrets.token_urlsafe(16)}@127.0.0.1:5672/",
+        "client_address_secret": secrets.token_urlsafe(48),
+    }
     with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(environment="production")
+        Settings(**production)
     with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(environment="production", secret_key="short")
-    assert Settings(environment="production", secret_key="x" * 40).environment == "production"
+        Settings(**production, secret_key="short")
+    assert Settings(**production, secret_key="x" * 40).environment == "production"

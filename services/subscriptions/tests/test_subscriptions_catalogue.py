@@ -3,9 +3,11 @@ the example seed loads once, and what citizens are offered follows it."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from subscriptions.__main__ import seed_types
 from subscriptions.settings import Settings
@@ -262,6 +264,13 @@ async def test_the_example_seed_loads_once_and_never_overwrites(make_database, c
 
 async def test_the_example_seed_is_not_loaded_in_production(make_database, capsys) -> None:  # noqa: ANN001
     url = await make_database("subs_seed_prod", migrate="subscriptions")
-    settings = Settings(database_url=url, environment="production", ticket_keys_secret="s" * 40)
+    # As production sets them: credentials in both URLs (any password connects under the
+    # local server's trust), a broker user of its own (never connected to here).
+    settings = Settings(
+        database_url=make_url(url).set(password="anything").render_as_string(hide_password=False),
+        amqp_url=f"amqp://subscriptions:{secrets.token_urlsafe(16)}@127.0.0.1:5672/",
+        environment="production",
+        ticket_keys_secret="s" * 40,
+    )
     await seed_types(settings)
     assert "non caricate in produzione" in capsys.readouterr().out

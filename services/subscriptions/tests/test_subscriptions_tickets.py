@@ -226,10 +226,18 @@ async def test_an_immediate_rotation_withdraws_every_key_and_tickets_are_signed_
 
 
 def test_production_refuses_the_development_ticket_keys_secret() -> None:
+    import secrets
+
     from pydantic import ValidationError
 
     from subscriptions.settings import Settings
 
+    # Everything else as production sets it (kit.settings refuses any development value).
+    production = {
+        "environment": "production",
+        "database_url": "postgresql+asyncpg://subscriptions:anything@127.0.0.1:5432/parking_subscriptions",
+        "amqp_url": f"amqp://subscriptions:{secrets.token_urlsafe(16)}@127.0.0.1:5672/",
+    }
     with pytest.raises(ValidationError, match="TICKET_KEYS_SECRET"):
-        Settings(environment="production")
-    assert Settings(environment="production", ticket_keys_secret="x" * 32).environment == "production"
+        Settings(**production)
+    assert Settings(**production, ticket_keys_secret="x" * 32).environment == "production"

@@ -5,10 +5,27 @@ from __future__ import annotations
 import argparse
 
 import uvicorn
+from pydantic import ValidationError
 
+from kit.settings import DevelopmentValuesError
 from portal.app import create_app
 from portal.assets import build_assets
 from portal.settings import PortalSettings
+
+
+def load_settings() -> PortalSettings:
+    """The settings, or a one-line refusal naming the settings at fault (no traceback), as
+    every service's command line does (kit.cli): a misconfigured portal must not start."""
+    try:
+        return PortalSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
+            for e in exc.errors(include_url=False, include_input=False)
+        )
+        raise SystemExit(f"python -m portal: configuration refused: {problems}") from None
+    except DevelopmentValuesError as exc:
+        raise SystemExit(f"python -m portal: configuration refused: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         build_assets(force_install=args.force_install)
         return
 
-    settings = PortalSettings()
+    settings = load_settings()
     uvicorn.run(
         create_app(settings),
         host=settings.host,

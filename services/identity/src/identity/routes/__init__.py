@@ -3,7 +3,7 @@ each route is one call to a use case in ``identity.service``, in the request's u
 
 from fastapi import APIRouter, Depends
 
-from identity.routes import admin, auth, jwks, me, password, registrations
+from identity.routes import admin, auth, client_address, jwks, me, password, registrations
 from identity.routes.deps import require_live_login
 from kit.problems import problem_responses
 
@@ -13,6 +13,7 @@ router.include_router(registrations.router, responses=problem_responses(429))
 router.include_router(auth.router, responses=problem_responses(401, 429))
 router.include_router(password.router, responses=problem_responses(429))
 router.include_router(jwks.router)
+router.include_router(client_address.router)  # the gateway's forwardAuth check
 # The account's own data and the operators' console: only while the login is alive.
 for module in (me, admin):
     router.include_router(module.router, dependencies=[Depends(require_live_login)])
