@@ -35,8 +35,11 @@ _stacks: pytest.StashKey[list[Stack]] = pytest.StashKey()
 @pytest.fixture(scope="session")
 def stack_overrides() -> StackOverrides:
     """Extra environment for the shared ``stack``, by process name or "all". Override this
-    fixture (session scope) in a conftest to change the settings of the shared stack."""
-    return {}
+    fixture (session scope) in a conftest to change the settings of the shared stack.
+
+    Every browser of the suite registers from 127.0.0.1: identity's cap on registrations per
+    client address (20 an hour, tested in identity's own suite) is raised for the shared stack."""
+    return {"identity": {"REGISTRATION_MAX_STARTS_PER_ADDRESS": "1000"}}
 
 
 @pytest.fixture(scope="session")
