@@ -41,8 +41,8 @@ run: install ## Run everything locally on http://127.0.0.1:8000/ (Ctrl-C stops i
 	@echo "  mail catcher  http://127.0.0.1:$(GATEWAY_PORT)/dev/mail/"
 	$(RUN) honcho start -f Procfile
 
-test: uv ## Run every test (PostgreSQL and RabbitMQ must answer; fails when no test passed)
-	$(UV) run pytest -p devtools.pytest_guard $(PYTEST_ARGS)
+test: uv ## Run every test: the end-to-end lane beside the rest (PYTEST_ARGS=...: one pytest with them)
+	$(UV) run python -m devtools.testlanes $(PYTEST_ARGS)
 
 test-fast: uv ## Run only the tests without database, broker, network or browser (not marked io)
 	$(UV) run pytest -p devtools.pytest_guard -m "not io" --io-guard $(PYTEST_ARGS)
