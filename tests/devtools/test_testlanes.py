@@ -27,7 +27,7 @@ def test_every_lane_runs_and_is_shown(lanes, capsys) -> None:  # noqa: ANN001
     lanes.setattr(testlanes, "PYTEST", _fake_pytest("nothing"))
     assert testlanes.main([]) == 0
     out = capsys.readouterr().out
-    assert "ran tests/e2e" in out and "ran --ignore=tests/e2e" in out
+    assert "ran tests/e2e --durations" in out and "ran --ignore=tests/e2e --durations" in out
     assert "lane e2e: passed" in out and "lane rest: passed" in out
 
 

@@ -30,10 +30,12 @@ class Lane:
     args: tuple[str, ...]
 
 
+# Each lane names its slowest tests: where to look when the suite grows.
+DURATIONS = "--durations=25"
 LANES = (
-    Lane("e2e", (E2E,)),
+    Lane("e2e", (E2E, DURATIONS)),
     # The testpaths of pyproject.toml but the end-to-end ones.
-    Lane("rest", (f"--ignore={E2E}",)),
+    Lane("rest", (f"--ignore={E2E}", DURATIONS)),
 )
 
 
