@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 
 import uvicorn
 from fastapi import FastAPI
-from pydantic import ValidationError
 
 from kit.db import ensure_database
 from kit.dlq import add_dlq_arguments, run_dlq
 from kit.logging import configure_logging
 from kit.migrations import upgrade
-from kit.settings import DevelopmentValuesError, ServiceSettings
+from kit.settings import ServiceSettings, load_or_refuse
 
 
 @dataclass
@@ -67,15 +66,4 @@ class ServiceCli:
             asyncio.run(self.commands[args.command].run(settings, args))
 
     def load_settings(self) -> ServiceSettings:
-        """The settings, or a one-line refusal naming the settings at fault (no traceback):
-        a process with a bad configuration must not start, and say why."""
-        try:
-            return self.settings_factory()
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
-                for e in exc.errors(include_url=False, include_input=False)
-            )
-            raise SystemExit(f"python -m {self.package}: configuration refused: {problems}") from None
-        except DevelopmentValuesError as exc:
-            raise SystemExit(f"python -m {self.package}: configuration refused: {exc}") from None
+        return load_or_refuse(self.settings_factory, self.package)

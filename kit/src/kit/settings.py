@@ -9,11 +9,11 @@ with ``Field(json_schema_extra=refused_in_production(...))``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any, Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -155,3 +155,21 @@ def _amqp_url_problems(url: str) -> Iterator[str]:
         yield "AMQP_URL carries no user and password"
     elif parsed.username == "guest" or parsed.password == "guest":
         yield "AMQP_URL uses RabbitMQ's public guest account"
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_or_refuse(factory: Callable[[], SettingsT], program: str) -> SettingsT:
+    """The settings, or a one-line refusal naming the settings at fault (no traceback): a
+    process with a bad configuration must not start, and must say why."""
+    try:
+        return factory()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
+            for e in exc.errors(include_url=False, include_input=False)
+        )
+        raise SystemExit(f"python -m {program}: configuration refused: {problems}") from None
+    except DevelopmentValuesError as exc:
+        raise SystemExit(f"python -m {program}: configuration refused: {exc}") from None

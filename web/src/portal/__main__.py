@@ -5,27 +5,16 @@ from __future__ import annotations
 import argparse
 
 import uvicorn
-from pydantic import ValidationError
 
-from kit.settings import DevelopmentValuesError
+from kit.settings import load_or_refuse
 from portal.app import create_app
 from portal.assets import build_assets
 from portal.settings import PortalSettings
 
 
 def load_settings() -> PortalSettings:
-    """The settings, or a one-line refusal naming the settings at fault (no traceback), as
-    every service's command line does (kit.cli): a misconfigured portal must not start."""
-    try:
-        return PortalSettings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
-            for e in exc.errors(include_url=False, include_input=False)
-        )
-        raise SystemExit(f"python -m portal: configuration refused: {problems}") from None
-    except DevelopmentValuesError as exc:
-        raise SystemExit(f"python -m portal: configuration refused: {exc}") from None
+    """As every service's command line (kit.cli): a misconfigured portal refuses in one line."""
+    return load_or_refuse(PortalSettings, "portal")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import Boolean, bindparam, func, insert, update
@@ -25,6 +25,23 @@ from kit.outbox import emit
 log = structlog.get_logger(__name__)
 
 FORGOT_ACCEPTED = "Se l'indirizzo è registrato, riceverai un'email con le istruzioni."
+
+
+async def set_password(
+    session: AsyncSession, rt: Runtime, account: Account, password: str, now: datetime
+) -> None:
+    """``password`` becomes the account's (hashed), and every reset link still open for the
+    account stops working: after a reset and after a change from the profile alike."""
+    account.password_hash = await rt.passwords.hash(password)
+    account.password_changed_at = now
+    account.updated_at = now
+    session.add(account)
+    await session.exec(
+        update(PasswordResetToken)
+        .where(col(PasswordResetToken.account_id) == account.id)
+        .where(col(PasswordResetToken.used_at).is_(None))
+        .values(used_at=now)
+    )
 
 
 def _reset_digest(rt: Runtime, token: str) -> str:
@@ -100,17 +117,8 @@ async def reset(session: AsyncSession, rt: Runtime, command: schemas.PasswordRes
     account = await session.get(Account, link.account_id, with_for_update=True)
     if account is None:
         raise ResetLinkInvalid
-    account.password_hash = await rt.passwords.hash(command.password)
-    account.password_changed_at = now
-    account.updated_at = now
-    session.add(account)
     # This link and every other one still open for the account stop working.
-    await session.exec(
-        update(PasswordResetToken)
-        .where(col(PasswordResetToken.account_id) == account.id)
-        .where(col(PasswordResetToken.used_at).is_(None))
-        .values(used_at=now)
-    )
+    await set_password(session, rt, account, command.password, now)
     # Whoever knew the old password is logged out everywhere.
     await revoke_all(session, account.id, now)
     await rt.throttler.forget_account(session, account.email)

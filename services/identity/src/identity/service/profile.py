@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import structlog
 from sqlalchemy import delete
-from sqlalchemy import update as sql_update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,10 +18,11 @@ from identity.domain.emails import email_errors, normalize_email
 from identity.domain.passwords import new_password_errors, normalize_password
 from identity.domain.personal_details import clean_text, contact_errors, normalize_phone, personal_details
 from identity.domain.registration import attempts_left, is_expired, is_locked
-from identity.models import Account, EmailChangeRequest, PasswordResetToken
+from identity.models import Account, EmailChangeRequest
 from identity.repository import in_use_refusals, taken_fields
 from identity.runtime import Runtime
 from identity.service.auth import revoke_others
+from identity.service.passwords import set_password
 from identity.service.registrations import otp_policy
 from kit.errors import FieldError, Invalid
 from kit.outbox import emit
@@ -243,16 +243,7 @@ async def change_password(
         problems = [FieldError("password", "password_unchanged", message)]
     if problems:
         raise Invalid(problems)
-    account.password_hash = await rt.passwords.hash(command.password)
-    account.password_changed_at = now
-    account.updated_at = now
-    session.add(account)
-    await session.exec(
-        sql_update(PasswordResetToken)
-        .where(col(PasswordResetToken.account_id) == account.id)
-        .where(col(PasswordResetToken.used_at).is_(None))
-        .values(used_at=now)
-    )
+    await set_password(session, rt, account, command.password, now)
     await revoke_others(session, account.id, keep_session, now)
     await rt.throttler.forget_account(session, account.email)
     # The account's address is told, in case it was not the citizen (notifications).
