@@ -308,7 +308,13 @@ async def test_sender_wakes_on_notify_without_waiting_for_the_poll(
         await asyncio.sleep(0.3)  # the sender's first pass is over: it now waits for a NOTIFY
         await publish(wrap(user_registered(email)))
         await smtp.wait_for(email, timeout_s=5)
-        [row] = await service.messages(recipient=email)
+
+        # The catcher has the e-mail before the sender has recorded it as sent.
+        async def sent() -> list[Message]:
+            rows = await service.messages(recipient=email)
+            return rows if rows and rows[0].status == MessageStatus.SENT else []
+
+        [row] = await eventually(sent)
         assert row.status == MessageStatus.SENT
 
 
