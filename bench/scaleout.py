@@ -104,7 +104,8 @@ async def measure(
             )
             procs.append(proc)
             assert proc.stdout is not None
-            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            async with asyncio.timeout(30):
+                line = await proc.stdout.readline()
             if line.strip() != b"ready":
                 raise RuntimeError(f"consumer process failed to start: {line!r}")
         before = await pg.fetchval("SELECT count(*) FROM effects")
@@ -158,7 +159,8 @@ async def measure(
                 proc.send_signal(signal.SIGTERM)
         for proc in procs:
             try:
-                await asyncio.wait_for(proc.communicate(), 15)
+                async with asyncio.timeout(15):
+                    await proc.communicate()
             except TimeoutError:
                 proc.kill()
                 await proc.wait()

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from kit.wakeup import NotifyWakeup
 from kit.worker import Backoff, run_worker
 
 
@@ -36,3 +37,31 @@ async def test_the_worker_survives_failures_and_runs_full_batches_back_to_back()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert calls == ["RuntimeError", "RuntimeError", "True", "True", "False"]
+
+
+async def test_a_worker_woken_as_it_is_cancelled_still_stops() -> None:
+    """Python 3.11's asyncio.wait_for returns the result when the awaited event and the
+    cancellation arrive together, swallowing the cancellation: a worker that waited with it
+    went on looping after shutdown, and a service stop hung until its 30 s timeout (seen in CI
+    as a teardown TimeoutError in identity's tests, right after a NOTIFY)."""
+    wakeup = NotifyWakeup("postgresql+asyncpg://unused/unused", "unused")
+    passes = 0
+
+    async def step() -> bool:
+        nonlocal passes
+        passes += 1
+        return False
+
+    async def arm() -> None:  # no listener connection: the loop only waits in wakeup.wait()
+        wakeup._event.clear()
+
+    wakeup.arm = arm  # type: ignore[method-assign]
+    task = asyncio.create_task(run_worker("t", step, poll_interval_s=60, wakeup=wakeup))
+    while passes == 0:
+        await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    wakeup.set()  # a NOTIFY arrives...
+    task.cancel()  # ...in the same turn of the loop as the shutdown
+    done, _ = await asyncio.wait({task}, timeout=2)
+    assert task in done, "the worker ignored its cancellation"
+    assert task.cancelled()

@@ -5,7 +5,6 @@ responses, the input guard (kit.input_guard), OpenAPI under the service's gatewa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, get_args
@@ -121,9 +120,12 @@ def create_service_app(
         finally:
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            # Bounded, and without swallowing a cancellation of the shutdown itself: a task that
+            # does not stop is named in the log rather than holding the process.
+            if tasks:
+                _, still_running = await asyncio.wait(tasks, timeout=10.0)
+                for task in still_running:
+                    log.error("service.task_did_not_stop", task=task.get_name())
             await runtime.stop()
             if app.state.consumer is not None:
                 await app.state.consumer.stop()
@@ -174,7 +176,8 @@ def create_service_app(
     async def ready() -> JSONResponse:
         checks: dict[str, str] = {}
         try:
-            await asyncio.wait_for(app.state.db.ping(), 2.0)
+            async with asyncio.timeout(2.0):
+                await app.state.db.ping()
             checks["database"] = "ok"
         except Exception as exc:  # any failure means "not ready", never a 500
             checks["database"] = f"errore: {type(exc).__name__}"

@@ -218,7 +218,8 @@ class Consumer:
             except Exception as exc:  # the channel may already be gone on shutdown
                 log.debug("consumer.cancel_failed", error=repr(exc))
         try:
-            await asyncio.wait_for(self._idle.wait(), grace_s)
+            async with asyncio.timeout(grace_s):
+                await self._idle.wait()
         except TimeoutError:
             log.warning("consumer.stopped_with_messages_in_hand", count=self._inflight)
         if self.channel is not None and not self.channel.is_closed:

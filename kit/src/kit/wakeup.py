@@ -49,8 +49,11 @@ class NotifyWakeup:
         self._event.set()
 
     async def wait(self, timeout_s: float) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # arrives with the event, and the worker would loop on after its shutdown.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), max(timeout_s, 0.0))
+            async with asyncio.timeout(max(timeout_s, 0.0)):
+                await self._event.wait()
 
     async def close(self) -> None:
         if self._listener is not None:

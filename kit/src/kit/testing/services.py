@@ -21,7 +21,8 @@ async def wait_until_messaging_ready(app: FastAPI, timeout_s: float = 15.0) -> N
                 return
             await asyncio.sleep(0.02)
 
-    await asyncio.wait_for(ready(), timeout_s)
+    async with asyncio.timeout(timeout_s):
+        await ready()
 
 
 @asynccontextmanager
