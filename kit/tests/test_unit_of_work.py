@@ -207,3 +207,32 @@ async def test_a_use_case_failing_half_way_on_its_first_delivery_is_applied_once
     assert failed == set(ids)
     # Both writes of every use case, each exactly once.
     assert await pipeline.effect_counts() == {i: 2 for i in ids}
+
+
+async def test_the_trail_keeps_the_order_of_writing_for_decisions_of_one_moment(make_database) -> None:  # noqa: ANN001
+    """Decisions of one transaction share their time: ordered by the random id they came out
+    in any order (seen in CI: a payment's "paid" after the revocation it caused)."""
+    from datetime import UTC, datetime
+
+    from kit.audit import audit_table, record_decision, trail_of
+    from kit.auth import Principal
+
+    metadata = MetaData()
+    table = audit_table(metadata)
+    url = await make_database("audit")
+    await create_tables(url, metadata)
+    db = Database(url, pool_size=1)
+    subject = uuid.uuid4()
+    actor = Principal(uuid.uuid4(), "operator", "operatore@example.it")  # type: ignore[arg-type]
+    at = datetime.now(UTC)
+    actions = [f"step_{n:02d}" for n in range(30)]
+    try:
+        async with unit_of_work(db) as session:
+            for action in actions:
+                await record_decision(
+                    session, table, subject_type="t", subject_id=subject, action=action, actor=actor, at=at
+                )
+        async with db.session() as session:
+            assert [entry.action for entry in await trail_of(session, table, subject)] == actions
+    finally:
+        await db.dispose()

@@ -8,7 +8,19 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, Uuid, func, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +41,8 @@ def audit_table(metadata: MetaData) -> Table:
         Column("reason", Text),
         Column("details", JSONB, nullable=False, server_default="{}"),
         Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # The order of writing: decisions of one transaction share their ``at``.
+        Column("seq", BigInteger, Identity(), nullable=False),
     )
 
 
@@ -72,7 +86,7 @@ async def record_decision(
 
 async def trail_of(session: AsyncSession, table: Table, subject_id: uuid.UUID) -> list[AuditEntry]:
     rows = await session.exec(
-        select(table).where(table.c.subject_id == subject_id).order_by(table.c.at, table.c.id)
+        select(table).where(table.c.subject_id == subject_id).order_by(table.c.at, table.c.seq)
     )
     return [
         AuditEntry(

@@ -192,6 +192,16 @@ def create_audit_table() -> None:
     op.create_index(op.f("ix_audit_trail_subject_id"), "audit_trail", ["subject_id"], unique=False)
 
 
+def add_audit_sequence() -> None:
+    """The trail's order of writing (entries of one transaction share their time); rows
+    already there are numbered as PostgreSQL adds the column."""
+    op.add_column("audit_trail", sa.Column("seq", sa.BigInteger(), sa.Identity(), nullable=False))
+
+
+def drop_audit_sequence() -> None:
+    op.drop_column("audit_trail", "seq")
+
+
 def drop_audit_table() -> None:
     op.drop_index(op.f("ix_audit_trail_subject_id"), table_name="audit_trail")
     op.drop_table("audit_trail")

@@ -247,3 +247,27 @@ async def test_the_queue_lists_requests_oldest_first_filtered_by_status_and_plat
     )
     assert nul.status_code in (200, 422)  # no such plate, or refused by kit's input guard
     assert nul.status_code == 422 or nul.json()["total"] == 0
+
+
+async def test_a_free_approval_of_a_plate_dissociated_meanwhile_reads_approved_then_revoked(subs) -> None:  # noqa: ANN001
+    """The events crossed: the operator approves after the plate left the profile. The trail
+    says so in that order (it was written in the other order, at the same instant)."""
+    from contracts.events import PlateDissociated
+
+    citizen = subs.citizen()
+    plate = await subs.plate(citizen, electric=True)
+    request = (
+        await subs.client.post(
+            subs.url("/requests/electric"), json={"plate_id": str(plate)}, headers=citizen.headers
+        )
+    ).json()
+    dissociated_at = datetime.now().astimezone().replace(microsecond=0)
+    await subs.deliver(
+        PlateDissociated(
+            plate_id=plate, user_id=citizen.user_id, plate=request["plate"], dissociated_at=dissociated_at
+        )
+    )
+    detail = await subs.approved(request["id"])
+    assert [e["action"] for e in detail["audit"]] == ["submitted", "approved", "subscription_revoked"]
+    listed = (await subs.client.get(subs.url("/subscriptions"), headers=citizen.headers)).json()
+    assert [(s["id"], s["status"]) for s in listed["items"]] == [(detail["subscription_id"], "revoked")]

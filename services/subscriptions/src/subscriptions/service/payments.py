@@ -25,10 +25,10 @@ from kit.errors import Conflict
 from subscriptions import repository
 from subscriptions.domain.periods import local_date
 from subscriptions.domain.statuses import RequestStatus
-from subscriptions.models import SubscriptionPayment, SubscriptionRequest
+from subscriptions.models import Subscription, SubscriptionPayment, SubscriptionRequest
 from subscriptions.runtime import Runtime
 from subscriptions.service import trail
-from subscriptions.service.subscriptions import activate
+from subscriptions.service.subscriptions import activate, revoke_if_plate_gone
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +58,7 @@ async def payment_completed(session: AsyncSession, rt: Runtime, event: PaymentCo
         log.info("payment.already_recorded", payment_id=str(event.payment_id), request_id=str(request.id))
         return
     now = rt.clock.now()
-    outcome, reason = await _settle(
+    outcome, reason, subscription = await _settle(
         session, request, event, today_is_past_period=local_date(now) > request.valid_until
     )
     session.add(
@@ -85,6 +85,8 @@ async def payment_completed(session: AsyncSession, rt: Runtime, event: PaymentCo
             at=now,
             details={"payment_id": str(event.payment_id), "receipt_number": event.receipt_number},
         )
+        assert subscription is not None
+        await revoke_if_plate_gone(session, subscription, now=now)
         return
     log.warning(
         "payment.refund_due",
@@ -114,22 +116,22 @@ async def _settle(
     event: PaymentCompleted,
     *,
     today_is_past_period: bool,
-) -> tuple[str, str | None]:
+) -> tuple[str, str | None, Subscription | None]:
     """What this payment does to its request: activate it, or why it is due back."""
     status = RequestStatus(request.status)
     if status in (RequestStatus.PAID, RequestStatus.REFUND_DUE):
-        return REFUND_DUE, DUPLICATE_PAYMENT
+        return REFUND_DUE, DUPLICATE_PAYMENT, None
     if status not in (RequestStatus.APPROVED, RequestStatus.EXPIRED_UNPAID):
-        return REFUND_DUE, NOT_PAYABLE
+        return REFUND_DUE, NOT_PAYABLE, None
     if event.amount_cents != request.amount_cents or event.currency != request.currency:
-        return REFUND_DUE, AMOUNT_MISMATCH
+        return REFUND_DUE, AMOUNT_MISMATCH, None
     if status is RequestStatus.EXPIRED_UNPAID and today_is_past_period:
         request.status, request.paid_at = RequestStatus.REFUND_DUE.value, event.paid_at
-        return REFUND_DUE, PERIOD_OVER
+        return REFUND_DUE, PERIOD_OVER, None
     try:
-        await activate(session, request, at=event.paid_at)
+        subscription = await activate(session, request, at=event.paid_at)
     except Conflict:
         request.status, request.paid_at = RequestStatus.REFUND_DUE.value, event.paid_at
-        return REFUND_DUE, PERIOD_TAKEN
+        return REFUND_DUE, PERIOD_TAKEN, None
     request.status, request.paid_at = RequestStatus.PAID.value, event.paid_at
-    return ACTIVATED, None
+    return ACTIVATED, None, subscription

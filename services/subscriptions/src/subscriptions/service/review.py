@@ -28,7 +28,7 @@ from subscriptions.domain.text import normalize_plate
 from subscriptions.models import SubscriptionRequest
 from subscriptions.runtime import Runtime
 from subscriptions.service import trail
-from subscriptions.service.subscriptions import activate, ensure_period_free
+from subscriptions.service.subscriptions import activate, ensure_period_free, revoke_if_plate_gone
 from subscriptions.service.views import (
     admin_summary,
     certification_facts,
@@ -127,6 +127,7 @@ async def approve(
             at=now,
             details={"amount_cents": 0, "subscription_id": str(subscription.id)},
         )
+        await revoke_if_plate_gone(session, subscription, now=now)
         return await detail_view(session, rt, request)
     deadline = pay_by(local_date(now), rt.settings.payment_deadline_days)
     request = await _decided(

@@ -57,9 +57,8 @@ async def activate(session: AsyncSession, request: SubscriptionRequest, *, at: d
     check reads every committed subscription of the plate; the exclusion constraint stands
     behind it. Written in a savepoint: a refusal leaves the caller's transaction usable.
 
-    Its ticket's serial is the next of the activation's year (Europe/Rome). A plate already
-    dissociated when the activation is recorded (the events crossed) has its subscription
-    revoked at once, from the dissociation's day, as if it had been active before."""
+    Its ticket's serial is the next of the activation's year (Europe/Rome). The caller records
+    its decision in the trail, then calls ``revoke_if_plate_gone``."""
     period = await ensure_period_free(session, request)
     async with session.begin_nested():
         year = local_date(at).year
@@ -97,9 +96,15 @@ async def activate(session: AsyncSession, request: SubscriptionRequest, *, at: d
             valid_until=request.valid_until,
         ),
     )
-    plate = await repository.plate(session, request.plate_id)
+    return subscription
+
+
+async def revoke_if_plate_gone(session: AsyncSession, subscription: Subscription, *, now: datetime) -> None:
+    """A plate already dissociated when the activation is recorded (the events crossed) has
+    the subscription revoked at once, from the dissociation's day, as if it had been active
+    before. Called after the activating decision is in the trail, so the trail reads in order."""
+    plate = await repository.plate(session, subscription.plate_id)
     if plate is not None and not plate.active and plate.dissociated_at is not None:
         await lifecycle.revoke_for_dissociated_plate(
-            session, plate.plate_id, dissociated_at=plate.dissociated_at, now=at
+            session, plate.plate_id, dissociated_at=plate.dissociated_at, now=now
         )
-    return subscription
