@@ -82,6 +82,13 @@ def figures(report: dict) -> dict[str, float]:
     }
 
 
+def layout_shift_sources(report: dict) -> list[str]:
+    """The elements that moved, as Lighthouse names them (its "layout-shifts" audit)."""
+    items = (report["audits"].get("layout-shifts", {}).get("details") or {}).get("items", [])
+    moved = [item for item in items if item.get("node")]
+    return [f"{item['node'].get('selector', '?')} ({item.get('score', 0):.3f})" for item in moved]
+
+
 def failed_accessibility_audits(report: dict) -> list[str]:
     refs = report["categories"]["accessibility"]["auditRefs"]
     return [r["id"] for r in refs if r["weight"] and (report["audits"][r["id"]]["score"] or 0) < 1]
@@ -176,9 +183,11 @@ async def temporary_stack() -> AsyncIterator[tuple[str, str]]:
             await sweep_broker(infra.amqp_url, prefix)
 
 
-def measure(base_url: str, cookie: str, runs: int) -> dict[str, dict[str, float]]:
+def measure(base_url: str, cookie: str, runs: int, pages: list[str]) -> dict[str, dict[str, float]]:
     results = {}
     for name, path in PAGES.items():
+        if name not in pages:
+            continue
         reports = [lighthouse(base_url + path, cookie if name == "dashboard" else None) for _ in range(runs)]
         final = (
             reports[-1]["finalDisplayedUrl"]
@@ -192,6 +201,7 @@ def measure(base_url: str, cookie: str, runs: int) -> dict[str, dict[str, float]
         median["failed_a11y_audits"] = sorted(
             {a for report in reports for a in failed_accessibility_audits(report)}
         )
+        median["shifted"] = sorted({source for report in reports for source in layout_shift_sources(report)})
         results[name] = median
     return results
 
@@ -205,6 +215,8 @@ def print_table(results: dict[str, dict]) -> None:
             f"{name:<14}{f['accessibility']:>10.0f}{f['performance']:>14.0f}{f['fcp_s']:>8.2f}"
             f"{f['lcp_s']:>8.2f}{f['tbt_ms']:>9.0f}{f['cls']:>7.3f}"
         )
+        if f["cls"] > 0.1:
+            print(f"{'':<14}moved: {', '.join(f['shifted'][:5])}")
         if f["failed_a11y_audits"]:
             print(f"{'':<14}accessibility audits not passed: {', '.join(f['failed_a11y_audits'])}")
     print("targets: accessibility 100, mobile performance >= 90")
@@ -217,6 +229,7 @@ async def main() -> None:
     parser.add_argument("--email", help="with --base-url: a citizen of that stack")
     parser.add_argument("--password", default=PASSWORD)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--pages", nargs="+", choices=list(PAGES), default=list(PAGES), help="only these")
     args = parser.parse_args()
     if not LIGHTHOUSE.is_file():
         sys.exit("lighthouse missing: run `npm ci` in web/")
@@ -230,7 +243,7 @@ async def main() -> None:
             base_url, mail_url = await stack.enter_async_context(temporary_stack())
             email = await register_citizen(base_url, mail_url)
         cookie = await session_cookie(base_url, email, args.password)
-        results = await asyncio.to_thread(measure, base_url, cookie, args.runs)
+        results = await asyncio.to_thread(measure, base_url, cookie, args.runs, args.pages)
     print_table(results)
     if args.json:
         print(json.dumps(results, indent=2))

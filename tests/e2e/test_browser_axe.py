@@ -56,6 +56,59 @@ NOT_PAGES = re.compile(
     r"/(pdf|xml|ricevuta|ticket|modulo|anteprima|esporta[^/]*)(\?|$)|/documenti/|^/(static|api|dev)/"
 )
 MAX_PAGES_PER_AREA = 40
+# The pages link Bootstrap Italia cut to what they use (portal/assets.py, purge_stylesheet);
+# each page checked here is also drawn with the full stylesheet, and must compute the same.
+FULL_CSS = "/static/vendor/css/bootstrap-italia.min.css"
+STYLE_PROPERTIES = [
+    "display", "position", "float", "visibility", "opacity", "z-index", "overflow-x", "overflow-y",
+    "width", "height", "margin-top", "margin-right", "margin-bottom", "margin-left",
+    "padding-top", "padding-right", "padding-bottom", "padding-left",
+    "border-top-width", "border-right-width", "border-bottom-width", "border-left-width",
+    "border-top-color", "border-bottom-color", "border-top-style", "border-radius",
+    "color", "background-color", "background-image", "box-shadow", "outline-style",
+    "font-family", "font-size", "font-weight", "font-style", "line-height", "text-align",
+    "text-decoration-line", "text-transform", "white-space", "list-style-type", "content",
+    "flex-direction", "flex-wrap", "justify-content", "align-items", "gap", "order",
+    "grid-template-columns", "transform", "cursor",
+]  # fmt: skip
+_COMPUTED = """(properties) => {
+    const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+        Array.from(el.classList).map((c) => "." + c).join("");
+    const styles = {};
+    document.querySelectorAll("body, body *").forEach((el, i) => {
+        for (const pseudo of [null, "::before", "::after"]) {
+            const cs = getComputedStyle(el, pseudo);
+            styles[`${i} ${describe(el)}${pseudo || ""}`] =
+                properties.map((p) => `${p}: ${cs.getPropertyValue(p)}`);
+        }
+    });
+    return styles;
+}"""
+# Both drawings without transitions: a width just changed would otherwise be read mid-way.
+_STILL = """() => {
+    const style = document.createElement("style");
+    style.id = "no-transitions";
+    style.textContent = "*, *::before, *::after { transition: none !important; animation: none !important; }";
+    document.head.append(style);
+}"""
+_SWAP_TO_FULL = """async (full) => {
+    const purged = document.querySelector('link[rel="stylesheet"][href*="bootstrap-italia.portal"]');
+    const link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = full;
+    link.id = "full-stylesheet";
+    await new Promise((resolve, reject) => {
+        link.onload = resolve;
+        link.onerror = reject;
+        purged.after(link);
+    });
+    purged.disabled = true;
+}"""
+_SWAP_BACK = """() => {
+    document.getElementById("no-transitions").remove();
+    document.getElementById("full-stylesheet").remove();
+    document.querySelector('link[rel="stylesheet"][href*="bootstrap-italia.portal"]').disabled = false;
+}"""
 
 
 @pytest.fixture
@@ -75,6 +128,7 @@ class Audit:
 
     def __init__(self) -> None:
         self.violations: list[str] = []
+        self.differences: list[str] = []
         self.checked: list[str] = []
 
     async def check(self, page: Page, label: str | None = None) -> None:
@@ -94,6 +148,7 @@ class Audit:
                 TAGS,
             )
             self.violations += [f"{label} [{width}] {violation}" for violation in found]
+            self.differences += [f"{label} [{width}] {d}" for d in await _style_differences(page)]
         await page.set_viewport_size(WIDTHS["desktop"])
         self.checked.append(label)
 
@@ -128,6 +183,28 @@ class Audit:
         return f"{len(self.violations)} violations on {len(self.checked)} pages:\n" + "\n".join(
             self.violations
         )
+
+
+async def _style_differences(page: Page) -> list[str]:
+    """What the page computes differently with the full stylesheet: a rule the purge dropped
+    although the page uses it (its first elements, each with the properties that differ)."""
+    await page.evaluate(_STILL)
+    purged = await page.evaluate(_COMPUTED, STYLE_PROPERTIES)
+    await page.evaluate(_SWAP_TO_FULL, FULL_CSS)
+    try:
+        full = await page.evaluate(_COMPUTED, STYLE_PROPERTIES)
+    finally:
+        await page.evaluate(_SWAP_BACK)
+    differences = []
+    for element, values in full.items():
+        changed = [
+            f"{v} (cut: {p.split(': ', 1)[1]})"
+            for v, p in zip(values, purged.get(element, []), strict=False)
+            if v != p
+        ]
+        if changed:
+            differences.append(f"{element}: {'; '.join(changed[:4])}")
+    return differences[:5]
 
 
 def create_admin(stack: Stack, email: str) -> None:
@@ -259,3 +336,5 @@ async def test_every_page_passes_axe_at_desktop_and_phone_widths(
     for area in ("/dashboard", "/operatore", "/operatore/valutazioni", "/dichiarazione-accessibilita"):
         assert area in audit.checked
     assert audit.violations == [], audit.report()
+    # The stylesheet the pages link, cut to what they use, draws each of them as the full one.
+    assert audit.differences == [], "\n".join(audit.differences)

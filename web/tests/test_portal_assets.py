@@ -7,6 +7,7 @@ import pytest
 from portal.assets import VENDOR_DIR, missing_css_references, node_modules_stale
 
 VENDOR = [
+    "/static/vendor/css/bootstrap-italia.portal.min.css",
     "/static/vendor/css/bootstrap-italia.min.css",
     "/static/vendor/js/bootstrap-italia.bundle.min.js",
     "/static/vendor/svg/sprites.svg",
@@ -26,9 +27,24 @@ async def test_every_asset_the_layout_references_is_served(vendor_assets, client
     html = (await client.get("/")).text
     paths = set(re.findall(r'(?:src|href)="(/static/[^"#]+)', html))
     # Content-addressed (?v=digest); htmx only on the pages that use it.
-    assert {p.split("?")[0] for p in paths} >= {"/static/vendor/css/bootstrap-italia.min.css"}
+    assert {p.split("?")[0] for p in paths} >= {"/static/vendor/css/bootstrap-italia.portal.min.css"}
+    assert "/static/vendor/css/bootstrap-italia.min.css" not in {p.split("?")[0] for p in paths}
     for path in paths:
         assert (await client.get(path)).status_code == 200, path
+
+
+def test_the_pages_stylesheet_keeps_what_templates_use_and_drops_the_rest(vendor_assets):
+    """The purged stylesheet: the header's and forms' rules, every tone a template builds from
+    a value ("alert-{{ level }}", "bg-{{ tone }}"), and not the components no page has."""
+    full = (VENDOR_DIR / "css" / "bootstrap-italia.min.css").read_text()
+    purged = (VENDOR_DIR / "css" / "bootstrap-italia.portal.min.css").read_text()
+    for kept in (".it-header-wrapper", ".form-control", ".is-invalid", ".breadcrumb", ".skiplinks"):
+        assert kept in purged, kept
+    for tone in ("success", "danger", "warning", "info"):
+        assert f".alert-{tone}" in purged and f".bg-{tone}" in purged, tone
+    for dropped in (".it-carousel-wrapper", ".it-timeline-wrapper", "font-family:VideoJS", ".progress-donut"):
+        assert dropped in full and dropped not in purged, dropped
+    assert len(purged) < len(full) / 4
 
 
 def test_stylesheets_reference_only_files_that_exist(vendor_assets):
