@@ -138,12 +138,12 @@ def test_client_address_secret_is_one_value_for_portal_and_identity_only(
 
 
 def test_connections_at_every_autoscaler_maximum_fit_the_database(production: list[dict[str, Any]]) -> None:
-    import inspect
+    from kit.settings import ServiceSettings
 
-    from kit.db import Database
-
-    pool_size = inspect.signature(Database).parameters["pool_size"].default
-    per_pod = 2 * pool_size + 1  # pool + max_overflow (= pool_size), one LISTEN (outbox relay)
+    pool_size = ServiceSettings.model_fields["db_pool_size"].default
+    # pool + max_overflow (= pool_size), and the outbox relay's two: its own connection (never
+    # queued behind requests) and its LISTEN.
+    per_pod = 2 * pool_size + 2
     extra_listeners = {"notifications": 1}  # the mail sender's LISTEN
     (cluster,) = [d for d in production if d["kind"] == "Cluster"]
     roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}

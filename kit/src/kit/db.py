@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import asyncpg
 from sqlalchemy import (
@@ -26,6 +27,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from kit.settings import ServiceSettings
 
 kit_metadata = MetaData()
 
@@ -85,6 +89,11 @@ class Database:
             url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pool_pre_ping, echo=echo
         )
         self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> Database:
+        """The database of a service, its pool sized by ``db_pool_size``."""
+        return cls(settings.database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -26,4 +26,4 @@ class ServiceRuntime:
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> ServiceRuntime:
         """The runtime of a service that needs nothing beyond the kit's (tests, skeletons)."""
-        return cls(settings=settings, db=Database(settings.database_url))
+        return cls(settings=settings, db=Database.of(settings))

@@ -89,6 +89,9 @@ class ServiceSettings(CommonSettings):
     api_prefix: str = "/api/service"
 
     database_url: str = ""
+    # Connections kept open by the process's pool (as many again while busy, closed after):
+    # what PostgreSQL's max_connections must hold per replica (deploy/k8s counts it).
+    db_pool_size: int = Field(default=10, ge=1, le=50)
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     events_exchange: str = "parking.events"
     # Prefixes every queue this service declares, so that test runs never share queues.

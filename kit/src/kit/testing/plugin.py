@@ -344,4 +344,7 @@ def service_env(amqp_url: str, exchange_name: str, run_id: str) -> dict[str, str
         "relay_poll_interval_s": "0.5",
         "relay_retry_base_s": "0.1",
         "log_json": "true",
+        # Dozens of apps and a whole stack share one PostgreSQL (max_connections 100 on a
+        # fresh machine) while both test lanes run: each keeps at most this many idle.
+        "db_pool_size": "3",
     }

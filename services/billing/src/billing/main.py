@@ -23,7 +23,7 @@ log = structlog.get_logger(__name__)
 
 def build_runtime(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
-    db = db or Database(settings.database_url)
+    db = db or Database.of(settings)
     sandbox = Sandbox(settings, db, clock) if settings.sandbox_active else None
     # Only the sandbox is implemented: a real pagoPA adapter would be chosen here.
     provider: PaymentProvider = sandbox if sandbox is not None else UnconfiguredProvider()

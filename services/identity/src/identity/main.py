@@ -22,7 +22,7 @@ def build_runtime(settings: Settings, *, db: Database | None = None, clock: Cloc
     clock = clock or SystemClock()
     return Runtime(
         settings=settings,
-        db=db or Database(settings.database_url),
+        db=db or Database.of(settings),
         clock=clock,
         passwords=Passwords(settings),
         keys=SigningKeys(settings, clock),

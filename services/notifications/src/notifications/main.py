@@ -17,7 +17,7 @@ from notifications.settings import Settings
 def build_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database.of(settings),
         composer=Composer(settings.portal_url, support_contact=settings.support_contact),
     )
 

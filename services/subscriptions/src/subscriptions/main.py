@@ -18,7 +18,7 @@ def build_runtime(settings: Settings, *, db: Database | None = None, clock: Cloc
     clock = clock or SystemClock()
     return Runtime(
         settings=settings,
-        db=db or Database(settings.database_url),
+        db=db or Database.of(settings),
         clock=clock,
         ticket_keys=TicketKeys(settings, clock),
     )

@@ -18,7 +18,7 @@ from vehicles.settings import Settings
 def build_runtime(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
-        db=db or Database(settings.database_url),
+        db=db or Database.of(settings),
         clock=clock or SystemClock(),
         documents=DatabaseDocumentStore(documents),
     )
