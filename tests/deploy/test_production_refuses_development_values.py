@@ -20,7 +20,14 @@ def production_env(service: str) -> dict[str, str]:
     """A complete production configuration of ``service`` (or the portal): it starts."""
     env = {"ENVIRONMENT": "production", "CLIENT_ADDRESS_SECRET": SECRET}
     if service == "portal":
-        return {**env, "SESSION_SECRET": SECRET}
+        return {
+            **env,
+            "SESSION_SECRET": SECRET,
+            "COMUNE_PEC": "protocollo@pec.comune.caserta.it",
+            "COMUNE_PHONE": "+39 0823 273111",
+            "COMUNE_TAX_CODE": "80004770618",
+            "COMUNE_VAT_NUMBER": "00123450615",
+        }
     env |= {
         "DATABASE_URL": f"postgresql+asyncpg://{service}:{SECRET}@postgres:5432/parking_{service}",
         "AMQP_URL": f"amqp://{service}:{SECRET}@rabbitmq:5672/",
@@ -54,6 +61,11 @@ DEVELOPMENT_VALUES = [
     ("notifications", "SMTP_PORT", None),
     ("portal", "SESSION_SECRET", None),
     ("portal", "CLIENT_ADDRESS_SECRET", None),
+    # The Comune's details the pages show: placeholders until set.
+    ("portal", "COMUNE_PEC", None),
+    ("portal", "COMUNE_PHONE", None),
+    ("portal", "COMUNE_TAX_CODE", None),
+    ("portal", "COMUNE_VAT_NUMBER", None),
 ]
 
 

@@ -3,6 +3,7 @@ import inspect
 import json
 import os
 import re
+import secrets
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -129,6 +130,26 @@ class FakeGateway:
 def vendor_assets():
     # Runs npm ci only if node_modules is missing or differs from package-lock.json.
     return build_assets()
+
+
+@pytest.fixture
+def production_settings() -> Callable[..., PortalSettings]:
+    """A complete production configuration of the portal (it starts), with ``overrides``."""
+
+    def make(**overrides: Any) -> PortalSettings:
+        values: dict[str, Any] = {
+            "environment": "production",
+            "session_secret": secrets.token_urlsafe(48),
+            "client_address_secret": secrets.token_urlsafe(48),
+            "comune_pec": "protocollo@pec.comune.caserta.it",
+            "comune_phone": "+39 0823 273111",
+            "comune_tax_code": "80004770618",
+            "comune_vat_number": "00123450615",
+            "log_json": False,
+        }
+        return PortalSettings(**(values | overrides))
+
+    return make
 
 
 @pytest.fixture

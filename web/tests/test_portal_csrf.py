@@ -1,5 +1,4 @@
 import re
-import secrets
 import uuid
 
 import httpx
@@ -98,19 +97,12 @@ async def test_session_cookie_is_http_only_and_same_site_lax(client, csrf):
     assert "secure" not in cookie  # plain HTTP outside production
 
 
-async def test_session_cookie_is_secure_in_production(gateway):
+async def test_session_cookie_is_secure_in_production(gateway, production_settings):
     from asgi_lifespan import LifespanManager
 
     from portal.app import create_app
-    from portal.settings import PortalSettings
 
-    settings = PortalSettings(
-        environment="production",
-        session_secret=secrets.token_urlsafe(48),
-        client_address_secret=secrets.token_urlsafe(48),
-        log_json=False,
-    )
-    app = create_app(settings, api_transport=httpx.MockTransport(gateway))
+    app = create_app(production_settings(), api_transport=httpx.MockTransport(gateway))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="https://test") as client:

@@ -38,12 +38,8 @@ def test_production_refuses_the_development_session_secret():
         PortalSettings(environment="production")
 
 
-def test_production_accepts_a_long_random_session_secret():
-    settings = PortalSettings(
-        environment="production",
-        session_secret=secrets.token_urlsafe(48),
-        client_address_secret=secrets.token_urlsafe(48),
-    )
+def test_production_accepts_a_long_random_session_secret(production_settings):
+    settings = production_settings(session_secret=secrets.token_urlsafe(48))
     assert settings.port == 8010
     assert settings.api_base_url == "http://127.0.0.1:8000"
 

@@ -10,6 +10,9 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+
+from portal.app import create_app
 
 RATINGS = "/api/identity/ratings"
 ADMIN_RATINGS = "/api/identity/admin/ratings"
@@ -95,6 +98,22 @@ async def test_footer_shows_the_comune_details_and_marks_placeholder_values(clie
     # No real value is known for these: each says it is an example until configured.
     assert footer.count("dato di esempio") == 4
     assert "Amministrazione trasparente" in footer and "Media policy" in footer
+
+
+async def test_the_comune_details_come_from_the_settings_and_lose_their_example_mark(
+    portal_settings, gateway
+):
+    settings = portal_settings.model_copy(
+        update={"comune_pec": "protocollo@pec.comune.caserta.it", "comune_phone": "+39 0823 273111"}
+    )
+    app = create_app(settings, api_transport=httpx.MockTransport(gateway))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            footer = text((await client.get("/")).text.split("<footer", 1)[1])
+    assert "protocollo@pec.comune.caserta.it" in footer and "+39 0823 273111" in footer
+    # The tax code and the VAT number are still the placeholders.
+    assert footer.count("dato di esempio") == 2
 
 
 async def test_the_statement_follows_agids_model_with_the_portals_facts(client):
@@ -216,7 +235,17 @@ async def test_a_rating_goes_to_identity_and_back_to_the_page_with_thanks(client
     )
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert gateway.body("POST", RATINGS) == {"stars": 4, "comment": "Chiaro", "page": "/login"}
-    assert "Grazie per la tua valutazione" in html.unescape((await client.get("/login")).text)
+    page = html.unescape((await client.get("/login")).text)
+    assert "Grazie per la tua valutazione" in page
+    # Shown on the page, and left out of the live region when the page loads: portal.js writes
+    # it there afterwards (tests/e2e/test_browser_axe.py), so that screen readers announce it.
+    assert re.search(
+        r'<div class="container pt-4" data-messages>\s*<div class="alert alert-success">Grazie', page
+    )
+    assert (
+        '<div id="annunci" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true"></div>'
+        in page
+    )
 
 
 async def test_no_stars_is_refused_in_italian_and_nothing_is_sent(client, csrf, gateway):

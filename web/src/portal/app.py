@@ -45,7 +45,7 @@ from portal.routes import (
 from portal.security import SecurityHeadersMiddleware
 from portal.sessions import EncryptedSessionMiddleware
 from portal.settings import PortalSettings
-from portal.templating import STATIC_DIR
+from portal.templating import STATIC_DIR, templates
 
 log = structlog.get_logger("portal")
 
@@ -78,6 +78,7 @@ def create_app(
         redirect_slashes=False,
     )
     app.state.settings = settings
+    templates.env.globals["comune"] = settings.comune()
     app.state.refresher = RefreshCoordinator(refresh_tokens)
 
     if not (STATIC_DIR / "vendor").is_dir():

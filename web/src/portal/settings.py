@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from typing import Any
 
-from kit.settings import CommonSettings
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+from kit.settings import CommonSettings, refused_in_production
 
 # A development default must never sign production cookies: anyone can read it here.
 _DEVELOPMENT_SECRET = "changethis-portal-development-session-secret"
 _PLACEHOLDERS = frozenset({"", "changethis", "change-me", "secret", _DEVELOPMENT_SECRET})
+
+# No document of this project gives the Comune's real PEC, phone or tax identifiers: these are
+# placeholders (the tax code and VAT number are billing's example defaults), shown with the
+# words "dato di esempio" until set, and refused in production.
+EXAMPLE_COMUNE = {
+    "comune_pec": "protocollo@pec.comune.caserta.example",
+    "comune_phone": "+39 0823 000000",
+    "comune_tax_code": "80002410610",
+    "comune_vat_number": "01272950616",
+}
+
+
+def _example(name: str) -> Any:
+    value = EXAMPLE_COMUNE[name]
+    return Field(default=value, json_schema_extra=refused_in_production(value))
 
 
 class PortalSettings(CommonSettings):
@@ -29,6 +46,28 @@ class PortalSettings(CommonSettings):
     # portal's own origin (``public_base_url``).
     payment_provider_origins: str = ""
 
+    # The Comune's details in the header, the footer and the help box.
+    comune_address: str = "Piazza Vanvitelli, 1 – 81100 Caserta (CE)"
+    comune_pec: str = _example("comune_pec")
+    comune_phone: str = _example("comune_phone")
+    comune_tax_code: str = _example("comune_tax_code")
+    comune_vat_number: str = _example("comune_vat_number")
+    comune_website: str = "https://www.comune.caserta.it/"
+    comune_transparency_url: str = "https://www.comune.caserta.it/amministrazione-trasparente"
+
+    def comune(self) -> ComuneContacts:
+        values = {
+            name.removeprefix("comune_"): getattr(self, name)
+            for name in type(self).model_fields
+            if name.startswith("comune_")
+        }
+        examples = {
+            name.removeprefix("comune_")
+            for name, value in EXAMPLE_COMUNE.items()
+            if getattr(self, name) == value
+        }
+        return ComuneContacts(**values, examples=frozenset(examples))
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> PortalSettings:
         secret = self.session_secret.get_secret_value()
@@ -38,3 +77,20 @@ class PortalSettings(CommonSettings):
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
         return self
+
+
+class ComuneContacts(BaseModel):
+    """What the pages show of the Comune (``comune`` in the templates)."""
+
+    address: str
+    pec: str
+    phone: str
+    tax_code: str
+    vat_number: str
+    website: str
+    transparency_url: str
+    examples: frozenset[str]
+
+    def example(self, name: str) -> bool:
+        """True while ``name`` still holds its placeholder (shown as "dato di esempio")."""
+        return name in self.examples

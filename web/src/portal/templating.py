@@ -8,8 +8,6 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import Request
 
 from portal.assets import STATIC_DIR as STATIC_DIR
@@ -17,6 +15,7 @@ from portal.assets import StaticUrl, static_url
 from portal.auth import current_user
 from portal.csrf import csrf_token
 from portal.money import format_euro, format_rate
+from portal.settings import PortalSettings
 from portal.statuses import status_tone, status_words
 
 PACKAGE_DIR = Path(__file__).parent
@@ -57,29 +56,8 @@ templates.env.globals["static_url"] = static_url
 templates.env.globals["sprites"] = StaticUrl("vendor/svg/sprites.svg")
 
 
-class ComuneContacts(BaseSettings):
-    """The Comune's details in the footer and the help box (COMUNE_PEC, COMUNE_PHONE, ...).
-
-    No document of this project gives the real PEC, phone or tax identifiers: the defaults are
-    development placeholders, every one shown on the page with the words "dato di esempio"
-    until set (``example``). The tax code and VAT number are billing's example defaults."""
-
-    model_config = SettingsConfigDict(env_prefix="COMUNE_", extra="ignore", env_ignore_empty=True)
-
-    address: str = "Piazza Vanvitelli, 1 – 81100 Caserta (CE)"
-    pec: str = Field(default="protocollo@pec.comune.caserta.example")
-    phone: str = Field(default="+39 0823 000000")
-    tax_code: str = Field(default="80002410610")
-    vat_number: str = Field(default="01272950616")
-    website: str = "https://www.comune.caserta.it/"
-    transparency_url: str = "https://www.comune.caserta.it/amministrazione-trasparente"
-
-    def example(self, name: str) -> bool:
-        """True while ``name`` still holds its placeholder default."""
-        return name in {"pec", "phone", "tax_code", "vat_number"} and name not in self.model_fields_set
-
-
-templates.env.globals["comune"] = ComuneContacts()
+# The Comune's details: the defaults until create_app sets those of its settings.
+templates.env.globals["comune"] = PortalSettings.model_construct().comune()
 templates.env.globals["status_words"] = status_words
 templates.env.globals["status_tone"] = status_tone
 

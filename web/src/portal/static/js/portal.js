@@ -25,6 +25,22 @@
     });
   }
 
+  // The page's messages (a request sent, a password changed) are on it when it loads, and
+  // screen readers do not announce what a live region holds from the start: their text is
+  // written into the empty live region #annunci a moment after the load.
+  function announceMessages() {
+    var region = document.getElementById("annunci");
+    var texts = [];
+    document.querySelectorAll("[data-messages] .alert").forEach(function (message) {
+      texts.push(message.textContent.trim());
+    });
+    if (region && texts.length) {
+      setTimeout(function () {
+        region.textContent = texts.join(" ");
+      }, 300);
+    }
+  }
+
   // htmx fragments may bring a new summary (e.g. a failed resend): focus it too.
   document.addEventListener("htmx:afterSwap", focusErrorSummary);
 
@@ -32,9 +48,11 @@
     document.addEventListener("DOMContentLoaded", function () {
       focusErrorSummary();
       linkSummaryToFields();
+      announceMessages();
     });
   } else {
     focusErrorSummary();
     linkSummaryToFields();
+    announceMessages();
   }
 })();
