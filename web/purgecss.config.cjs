@@ -5,13 +5,15 @@
 // paint of phones; tests/e2e/test_browser_axe.py compares every page's computed styles under
 // both stylesheets.
 module.exports = {
-  css: ["src/portal/static/vendor/css/bootstrap-italia.min.css"],
+  // From node_modules, not static/vendor: the build writes a new vendor folder beside the
+  // one being served and swaps them.
+  css: ["node_modules/bootstrap-italia/dist/css/bootstrap-italia.min.css"],
   content: [
     "src/portal/templates/**/*.html",
     "src/portal/**/*.py",
     "src/portal/static/js/*.js",
-    "src/portal/static/vendor/js/bootstrap-italia/*.js",
-    "src/portal/static/vendor/js/bootstrap-italia/{dom,util}/*.js",
+    "node_modules/bootstrap-italia/dist/plugins/*.js",
+    "node_modules/bootstrap-italia/dist/plugins/{dom,util}/*.js",
   ],
   safelist: {
     // Built in templates from a value ("alert-{{ level }}", "bg-{{ tone }}"): every variant.

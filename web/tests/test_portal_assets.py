@@ -4,7 +4,7 @@ import re
 import httpx
 import pytest
 
-from portal.assets import VENDOR_DIR, missing_css_references, node_modules_stale
+from portal.assets import VENDOR_DIR, build_assets, inputs_digest, missing_css_references, node_modules_stale
 
 VENDOR = [
     "/static/vendor/css/bootstrap-italia.portal.min.css",
@@ -45,6 +45,26 @@ def test_the_pages_stylesheet_keeps_what_templates_use_and_drops_the_rest(vendor
     for dropped in (".it-carousel-wrapper", ".it-timeline-wrapper", "font-family:VideoJS", ".progress-donut"):
         assert dropped in full and dropped not in purged, dropped
     assert len(purged) < len(full) / 4
+
+
+def test_a_build_with_nothing_changed_leaves_the_served_folder_alone(vendor_assets):
+    """The test lanes run side by side: a rebuild under a running stack once took its
+    stylesheet away while a browser test loaded a page (unstyled, the style comparison failed)."""
+    purged = VENDOR_DIR / "css" / "bootstrap-italia.portal.min.css"
+    before = purged.stat()
+    build_assets()
+    after = purged.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_the_inputs_digest_follows_the_templates(tmp_path):
+    (tmp_path / "package-lock.json").write_text("{}")
+    template = tmp_path / "src" / "portal" / "templates" / "page.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('<p class="lead">')
+    first = inputs_digest(tmp_path)
+    template.write_text('<p class="lead text-center">')
+    assert inputs_digest(tmp_path) != first
 
 
 def test_stylesheets_reference_only_files_that_exist(vendor_assets):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -89,26 +90,65 @@ def missing_css_references(static_dir: Path = STATIC_DIR) -> list[str]:
     return missing
 
 
+# What the vendor folder is built from: when none of it changed, a build leaves the folder
+# alone (a running portal, e.g. a test stack, keeps serving it undisturbed).
+_INPUT_GLOBS = (
+    "package-lock.json",
+    "purgecss.config.cjs",
+    "src/portal/templates/**/*.html",
+    "src/portal/**/*.py",
+    "src/portal/static/js/*.js",
+)
+_STAMP = ".inputs"
+
+
+def inputs_digest(web_dir: Path = WEB_DIR) -> str:
+    digest = hashlib.sha256()
+    for pattern in _INPUT_GLOBS:
+        for path in sorted(web_dir.glob(pattern)):
+            if path.is_file() and "node_modules" not in path.parts:
+                digest.update(path.relative_to(web_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def build_assets(force_install: bool = False, web_dir: Path = WEB_DIR) -> Path:
+    """static/vendor from node_modules (installed first when it does not match the lock
+    file): built in a folder beside it, then swapped in, so that a portal serving it never
+    finds it half-written; left as it is when its inputs did not change."""
     if not (web_dir / "package-lock.json").is_file():
         raise AssetsError(f"{web_dir}/package-lock.json not found")
+    installed = False
     if force_install or node_modules_stale(web_dir):
         npm = shutil.which("npm")
         if npm is None:
             raise AssetsError("npm not found: install Node.js to prepare the assets")
         log.info("portal.assets.npm_ci", cwd=str(web_dir))
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web_dir, check=True)
+        installed = True
+
+    digest = inputs_digest(web_dir)
+    stamp = VENDOR_DIR / _STAMP
+    if not installed and stamp.is_file() and stamp.read_text() == digest:
+        log.info("portal.assets.current", vendor=str(VENDOR_DIR))
+        return VENDOR_DIR
 
     modules = web_dir / "node_modules"
-    shutil.rmtree(VENDOR_DIR, ignore_errors=True)
+    building = VENDOR_DIR.with_name(f".vendor-build-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
     for source, target in FILES.items():
-        destination = VENDOR_DIR / target
+        destination = building / target
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(modules / source, destination)
     for source, target in DIRECTORIES.items():
-        shutil.copytree(modules / source, VENDOR_DIR / target)
+        shutil.copytree(modules / source, building / target)
+    purge_stylesheet(web_dir, building / PURGED_CSS)
+    (building / _STAMP).write_text(digest)
 
-    purge_stylesheet(web_dir)
+    previous = VENDOR_DIR.with_name(f".vendor-old-{os.getpid()}")
+    if VENDOR_DIR.exists():
+        VENDOR_DIR.rename(previous)
+    building.rename(VENDOR_DIR)
+    shutil.rmtree(previous, ignore_errors=True)
 
     missing = missing_css_references()
     if missing:
@@ -117,21 +157,21 @@ def build_assets(force_install: bool = False, web_dir: Path = WEB_DIR) -> Path:
     return VENDOR_DIR
 
 
-def purge_stylesheet(web_dir: Path = WEB_DIR) -> Path:
+def purge_stylesheet(web_dir: Path, target: Path) -> Path:
     """PurgeCSS (npm, pinned in the lock file) over the templates, the portal's Python and
-    scripts: from about 610 KB to about 105 KB. Run again by every build, so a class a template
-    starts using is kept."""
+    scripts: from about 610 KB to about 107 KB. Run again whenever one of them changes, so a
+    class a template starts using is kept."""
     node = shutil.which("node")
     if node is None:
         raise AssetsError("node not found: install Node.js to prepare the assets")
     purgecss = web_dir / "node_modules" / "purgecss" / "bin" / "purgecss.js"
-    target = VENDOR_DIR / PURGED_CSS
     with tempfile.TemporaryDirectory() as out:
         subprocess.run(
             [node, str(purgecss), "--config", "purgecss.config.cjs", "--output", out],
             cwd=web_dir,
             check=True,
         )
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(Path(out) / "bootstrap-italia.min.css", target)
     return target
 
