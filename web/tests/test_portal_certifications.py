@@ -160,7 +160,8 @@ async def test_sending_the_request_posts_the_sector_and_both_files_then_the_dash
     dashboard = (await client.get("/dashboard")).text
     section = dashboard[dashboard.index('id="certificazioni"') : dashboard.index('id="targhe"')]
     assert re.search(
-        r'<div data-messages>\s*<div class="alert alert-success">La richiesta di certificazione', section
+        r'<div role="status" data-messages>\s*<div class="alert alert-success">La richiesta di certificazione',
+        section,
     )
     # Shown once: the message is not repeated at the top of the page.
     assert dashboard.count("La richiesta di certificazione è stata inviata") == 1

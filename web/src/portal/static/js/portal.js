@@ -25,18 +25,18 @@
     });
   }
 
-  // The page's messages (a request sent, a password changed) are on it when it loads, and
-  // screen readers do not announce what a live region holds from the start: their text is
-  // written into the empty live region #annunci a moment after the load.
+  // The page's messages (a request sent, a password changed) are in a live region from the
+  // start, which screen readers do not announce: a moment after the load each message's text
+  // is written again (new text nodes, the same words), which they announce. Nothing moves.
   function announceMessages() {
-    var region = document.getElementById("annunci");
-    var texts = [];
-    document.querySelectorAll("[data-messages] .alert").forEach(function (message) {
-      texts.push(message.textContent.trim());
-    });
-    if (region && texts.length) {
+    var messages = document.querySelectorAll("[data-messages] .alert");
+    if (messages.length) {
       setTimeout(function () {
-        region.textContent = texts.join(" ");
+        messages.forEach(function (message) {
+          var text = message.textContent;
+          message.textContent = "";
+          message.textContent = text;
+        });
       }, 300);
     }
   }
