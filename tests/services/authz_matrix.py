@@ -16,9 +16,7 @@ B never finds citizen A's items in one, A (seeded first) finds hers."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from kit.testing.modules import module_at
 from kit.testing.tokens import TestIssuer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,15 +36,7 @@ _PARAM = re.compile(r"\{([^}:]+)[^}]*\}")
 
 def service_conftest(service: str) -> ModuleType:
     """``services/<service>/tests/conftest.py`` as a module of its own (its helpers, reused)."""
-    name = f"_authz_conftest_{service}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "services" / service / "tests" / "conftest.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return module_at(f"_authz_conftest_{service}", ROOT / "services" / service / "tests" / "conftest.py")
 
 
 @dataclass

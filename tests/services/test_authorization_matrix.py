@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
 import uuid
 from collections import Counter
 from contextlib import AsyncExitStack
@@ -25,22 +24,11 @@ from pydantic import BaseModel
 from kit.deps import Citizen, Operator
 from kit.errors import NotFound
 from kit.pagination import Page
+from kit.testing.modules import module_at
 from kit.testing.services import running_service
 from kit.testing.tokens import TestIssuer
 
-
-def _load_matrix() -> Any:
-    name = "_authz_matrix_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("authz_matrix.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-M = _load_matrix()
+M: Any = module_at("_authz_matrix_helpers", Path(__file__).with_name("authz_matrix.py"))
 SERVICES = ["identity", "certification", "vehicles", "subscriptions", "billing", "notifications"]
 # The citizens' own collections: each must be checked with A's real items in it.
 CITIZEN_LISTS = {

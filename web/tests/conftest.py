@@ -1,10 +1,8 @@
-import importlib.util
 import inspect
 import json
 import os
 import re
 import secrets
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -17,6 +15,7 @@ from asgi_lifespan import LifespanManager
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartParser
 
+from kit.testing.modules import module_at
 from portal.app import create_app
 from portal.assets import build_assets
 from portal.settings import PortalSettings
@@ -25,19 +24,8 @@ from portal.settings import PortalSettings
 Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
 
 
-def _load_service_openapi():  # noqa: ANN202
-    """``service_openapi.py`` beside this file (tests here are imported by path, not package)."""
-    name = "_portal_tests_service_openapi"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("service_openapi.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-service_openapi = _load_service_openapi()
+# ``service_openapi.py`` beside this file (tests here are imported by path, not package).
+service_openapi = module_at("_portal_tests_service_openapi", Path(__file__).with_name("service_openapi.py"))
 
 
 def problem(
