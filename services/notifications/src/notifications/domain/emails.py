@@ -275,7 +275,7 @@ class Composer:
     def email_changed(self, event: EmailChanged) -> Email:
         """To the OLD address (the event's, not the read model's, which already has the new
         one): the account moved, and what to do if it was not the citizen."""
-        return self._email(
+        return self._security_notice(
             MessageKind.EMAIL_CHANGED,
             "email_changed",
             event.old_email,
@@ -283,22 +283,34 @@ class Composer:
             event.user_id,
             masked_new_email=masked_email(event.new_email),
             changed_at=event.changed_at,
-            support_contact=self.support_contact,
-            recovery_url=f"{self.portal_url}/password/dimenticata",
         )
 
     def password_changed(self, event: PasswordChanged) -> Email:
         """To the event's address (the account's when it changed): what to do if it was not the
         citizen. Staff accounts get it too: anyone's password may be taken over."""
-        return self._email(
+        return self._security_notice(
             MessageKind.PASSWORD_CHANGED,
             "password_changed",
             event.email,
             "La password del tuo account è stata cambiata",
             event.user_id,
             changed_at=event.changed_at,
+        )
+
+    def _security_notice(
+        self, kind: MessageKind, template: str, to: str, subject: str, user_id: uuid.UUID, **values: Any
+    ) -> Email:
+        """A change to the account: whom to contact, and the password recovery, if it was not
+        the citizen."""
+        return self._email(
+            kind,
+            template,
+            to,
+            subject,
+            user_id,
             support_contact=self.support_contact,
             recovery_url=f"{self.portal_url}/password/dimenticata",
+            **values,
         )
 
     # The outcomes of Fasi 5–12, to the citizen the event is about.
