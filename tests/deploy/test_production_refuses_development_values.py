@@ -132,18 +132,18 @@ def test_production_start_refuses_a_development_value_naming_it(
 
 
 # Two processes suffice (they share kit.cli); each takes seconds to import.
+def serve(program: str, *, without: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m <program> serve` in a process of its own, with a production configuration
+    lacking ``without`` (and nothing else of this machine's environment but PATH)."""
+    env = {k: v for k, v in production_env(program).items() if k != without}
+    env["PATH"] = os.environ["PATH"]
+    command = [sys.executable, "-m", program, "serve"]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
 @pytest.mark.parametrize("service", ["identity", "billing"])
 def test_python_m_service_serve_exits_with_the_refusal(service: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in production_env(service).items() if k != "AMQP_URL"}
-    env["PATH"] = os.environ["PATH"]
-    result = subprocess.run(
-        [sys.executable, "-m", service, "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = serve(service, without="AMQP_URL", cwd=tmp_path)
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith(f"python -m {service}: configuration refused: ENVIRONMENT=production")
@@ -159,16 +159,7 @@ def test_python_m_service_serve_exits_with_the_refusal(service: str, tmp_path: P
     ],
 )
 def test_python_m_portal_serve_exits_with_the_refusal(variable: str, refusal: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in production_env("portal").items() if k != variable}
-    env["PATH"] = os.environ["PATH"]
-    result = subprocess.run(
-        [sys.executable, "-m", "portal", "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = serve("portal", without=variable, cwd=tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
